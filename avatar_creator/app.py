@@ -1,0 +1,60 @@
+"""The FastAPI application factory: settings, the database and every service are built here, once."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from avatar_creator import error_handlers, health
+from avatar_creator.auth.passwords import Passwords
+from avatar_creator.auth.routes import router as auth_router
+from avatar_creator.credits.routes import router as credits_router
+from avatar_creator.db import Database
+from avatar_creator.generation.routes import router as generation_router
+from avatar_creator.platform_routes import router as platform_router
+from avatar_creator.projects.routes import router as projects_router
+from avatar_creator.ratelimit import RateLimiter
+from avatar_creator.settings import RATE_LIMIT_NAMES, Settings, load_settings
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the application; nothing about a mode (embedded or scaled out) is decided anywhere else."""
+    settings = settings or load_settings()
+    settings.prepare()
+    database = Database(settings.resolved_database_url)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI):
+        yield
+        database.dispose()
+
+    app = FastAPI(title="Avatar Creator", version="0.1.0", lifespan=lifespan)
+    app.state.settings = settings
+    app.state.database = database
+    app.state.passwords = Passwords(time_cost=settings.argon2_time_cost, memory_kib=settings.argon2_memory_kib,
+                                    parallelism=settings.argon2_parallelism,
+                                    max_concurrent=settings.max_concurrent_hashes)
+    app.state.rate_limiter = RateLimiter(
+        limits_by_name={name: settings.rate_limit(name) for name in RATE_LIMIT_NAMES},
+        enabled=settings.rate_limits == "on", redis_url=settings.redis_url,
+        key_prefix=settings.redis_prefix)
+    app.state.file_url = lambda key: f"/uploads/{key}"
+    app.state.health = build_health(settings, database)
+
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=True,
+                           allow_methods=["*"], allow_headers=["*"])
+    error_handlers.install(app)
+    for router in (platform_router, auth_router, credits_router, projects_router, generation_router):
+        app.include_router(router)
+    return app
+
+
+def build_health(settings: Settings, database: Database) -> health.HealthRegistry:
+    registry = health.HealthRegistry()
+    registry.register("database", health.database_check(database), gating=True)
+    registry.register("redis", health.redis_check(settings.redis_url), gating=True)
+    registry.register("storage", health.storage_check(settings), gating=False)
+    return registry

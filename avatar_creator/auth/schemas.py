@@ -1,0 +1,40 @@
+"""Wire shapes of the auth API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import AfterValidator, EmailStr, Field, StringConstraints
+
+from avatar_creator.schemas import ApiModel
+
+
+def _normalise_email(value: str) -> str:
+    return value.strip().lower()
+
+
+Email = Annotated[EmailStr, AfterValidator(_normalise_email)]
+Password = Annotated[str, Field(min_length=12, max_length=128)]
+
+
+class RegisterIn(ApiModel):
+    email: Email
+    password: Password
+    name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
+
+
+class LoginIn(ApiModel):
+    email: Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=1, max_length=320)]
+    password: Annotated[str, Field(min_length=1, max_length=1024)]
+
+
+class UserRead(ApiModel):
+    id: str
+    email: str
+    name: str | None
+    role: str
+    credit_balance: int
+    storage_used: int
+    storage_quota: int
+    created_at: datetime

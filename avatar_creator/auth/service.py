@@ -1,0 +1,112 @@
+"""Accounts and sessions: plain functions on a SQLAlchemy session; the caller commits."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from avatar_creator.auth.models import ROLES, AuthSession, User
+from avatar_creator.auth.passwords import Passwords
+from avatar_creator.credits import service as credits_service
+from avatar_creator.db import utcnow
+from avatar_creator.errors import Conflict, NotFound, Unauthorized, ValidationFailed
+
+BAD_CREDENTIALS = "Email or password is incorrect."
+
+
+@dataclass(frozen=True)
+class IssuedSession:
+    """A new login: the raw token goes to the client once and is never stored."""
+
+    user: User
+    token: str
+    csrf_token: str
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def csrf_token_for(token: str, *, secret: bytes) -> str:
+    """The CSRF token is bound to the session: an HMAC of its token, so it needs no storage."""
+    return hmac.new(secret, b"csrf:" + token_hash(token).encode(), hashlib.sha256).hexdigest()
+
+
+def create_user(*, session: Session, passwords: Passwords, email: str, password: str, name: str | None,
+                storage_quota: int, welcome_bonus: int, role: str = "user") -> User:
+    """Create an account with its welcome bonus; an email already taken (in any letter case) is a conflict."""
+    if role not in ROLES:
+        raise ValidationFailed(f"role: must be one of {', '.join(ROLES)}", field="role")
+    user = User(email=email.strip().lower(), name=name or None, password_hash=passwords.hash(password), role=role,
+                credit_balance=0, storage_used=0, storage_quota=storage_quota)
+    try:
+        with session.begin_nested():
+            session.add(user)
+    except IntegrityError as error:
+        raise Conflict("An account with this email already exists.", field="email") from error
+    if welcome_bonus:
+        credits_service.grant(session=session, user_id=user.id, amount=welcome_bonus, type="bonus",
+                              description="Welcome bonus")
+    return user
+
+
+def authenticate(*, session: Session, passwords: Passwords, email: str, password: str) -> User:
+    """The user with these credentials; unknown emails cost the same hash time and get the same message."""
+    user = session.scalar(select(User).where(User.email == email.strip().lower()))
+    if not passwords.verify(user.password_hash if user else None, password) or user is None:
+        raise Unauthorized(BAD_CREDENTIALS)
+    return user
+
+
+def start_session(*, session: Session, user: User, ttl: timedelta, secret: bytes,
+                  user_agent: str | None = None) -> IssuedSession:
+    """Open a server-side session and return its one-time token."""
+    token = secrets.token_urlsafe(32)
+    session.add(AuthSession(user_id=user.id, token_hash=token_hash(token), expires_at=utcnow() + ttl,
+                            user_agent=(user_agent or "")[:200] or None))
+    session.flush()
+    return IssuedSession(user=user, token=token, csrf_token=csrf_token_for(token, secret=secret))
+
+
+def user_for_token(*, session: Session, token: str) -> User:
+    """The user a live session token belongs to, else ``Unauthorized``."""
+    row = session.execute(
+        select(User, AuthSession.expires_at)
+        .join(AuthSession, AuthSession.user_id == User.id)
+        .where(AuthSession.token_hash == token_hash(token))
+    ).first()
+    if row is None or row.expires_at <= utcnow():
+        raise Unauthorized("Your session has expired or was signed out; sign in again.")
+    return row.User
+
+
+def end_session(*, session: Session, token: str) -> None:
+    """Revoke a session at once."""
+    session.execute(delete(AuthSession).where(AuthSession.token_hash == token_hash(token)))
+
+
+def get_by_email(*, session: Session, email: str) -> User:
+    user = session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise NotFound(f"No user with email {email}.")
+    return user
+
+
+def list_users(*, session: Session) -> list[User]:
+    return list(session.scalars(select(User).order_by(User.created_at)))
+
+
+def set_role(*, session: Session, email: str, role: str) -> User:
+    if role not in ROLES:
+        raise ValidationFailed(f"role: must be one of {', '.join(ROLES)}", field="role")
+    user = get_by_email(session=session, email=email)
+    session.execute(update(User).where(User.id == user.id).values(role=role))
+    session.refresh(user)
+    return user

@@ -1,0 +1,230 @@
+"""``avatar-creator``: the operator's command line (Typer)."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from avatar_creator.errors import AppError, ConfigurationError
+from avatar_creator.settings import Settings, load_settings
+
+app = typer.Typer(help="Avatar Creator: serve the API, run workers and manage the service.", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+users_app = typer.Typer(help="Manage user accounts.", no_args_is_help=True)
+credits_app = typer.Typer(help="Grant and inspect credits.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+app.add_typer(credits_app, name="credits")
+console = Console()
+
+
+def _settings(**overrides: object) -> Settings:
+    """Settings, or one clear line and exit code 2 for a misconfiguration."""
+    try:
+        settings = load_settings(**overrides)
+        settings.prepare()
+        return settings
+    except ConfigurationError as error:
+        console.print(f"[red]Configuration error:[/red] {error}", highlight=False)
+        raise typer.Exit(2) from None
+
+
+def _database(settings: Settings):
+    from avatar_creator.db import Database
+
+    return Database(settings.resolved_database_url)
+
+
+def _migrate(settings: Settings) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    from avatar_creator.migrations import upgrade
+
+    database = _database(settings)
+    try:
+        upgrade(database.engine, lock_dir=settings.data_dir)
+    except OperationalError as error:
+        console.print(f"[red]Cannot reach the database:[/red] {str(error.orig).strip().splitlines()[0]}\n"
+                      "Fix: check AVATAR_DATABASE_URL and that the database server is running.", highlight=False)
+        raise typer.Exit(1) from None
+    finally:
+        database.dispose()
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int | None, typer.Option(help="In-process job workers (default AVATAR_WORKERS, 2).")] = None,
+    no_worker: Annotated[bool, typer.Option("--no-worker", help="Run no job worker in this process.")] = False,
+) -> None:
+    """Migrate the database (under a lock) and serve the API and web app."""
+    import uvicorn
+
+    from avatar_creator import logs
+    from avatar_creator.app import create_app
+
+    overrides: dict[str, object] = {}
+    if no_worker:
+        overrides["workers"] = 0
+    elif workers is not None:
+        overrides["workers"] = workers
+    settings = _settings(**overrides)
+    logs.configure(settings.log_level)
+    _migrate(settings)
+    console.print(f"Avatar Creator on http://{host}:{port}  (database: {settings.engine_label}, "
+                  f"provider: {settings.provider}, workers: {settings.workers})", highlight=False)
+    uvicorn.run(create_app(settings), host=host, port=port, log_config=None, timeout_graceful_shutdown=10)
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the database schema up to date (safe to run from several hosts at once)."""
+    _migrate(_settings())
+    console.print("Database is up to date.")
+
+
+@app.command()
+def seed() -> None:
+    """Insert or update the built-in catalogue (idempotent)."""
+    settings = _settings()
+    _migrate(settings)
+    console.print("Seeded.")
+
+
+@app.command()
+def doctor() -> None:
+    """Check the database, Redis, storage, workers and providers; print each problem with its fix."""
+    from avatar_creator.app import build_health
+
+    settings = _settings()
+    database = _database(settings)
+    try:
+        ready, results = build_health(settings, database).run()
+    finally:
+        database.dispose()
+    table = Table("check", "status", "detail", "fix")
+    for name, result in results.items():
+        table.add_row(name, "[green]ok[/green]" if result.ok else "[red]FAIL[/red]", result.detail, result.fix)
+    console.print(table)
+    if not ready:
+        console.print("[red]Not ready:[/red] fix the failures above.")
+        raise typer.Exit(1)
+    console.print("[green]Ready.[/green]")
+
+
+def _with_session(action):
+    """Run ``action(session, settings)`` in one committed transaction; domain errors become one line and exit 1."""
+    settings = _settings()
+    _migrate(settings)
+    database = _database(settings)
+    try:
+        with database.session() as session:
+            return action(session, settings)
+    except AppError as error:
+        console.print(f"[red]Error:[/red] {error.message}", highlight=False)
+        raise typer.Exit(1) from None
+    finally:
+        database.dispose()
+
+
+@users_app.command("create")
+def users_create(
+    email: str,
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True,
+                                          help="12–128 characters.")],
+    name: Annotated[str | None, typer.Option(help="Display name.")] = None,
+    admin: Annotated[bool, typer.Option("--admin", help="Give the account the admin role.")] = False,
+) -> None:
+    """Create an account (with the welcome bonus)."""
+    from pydantic import ValidationError
+
+    from avatar_creator.auth import service
+    from avatar_creator.auth.passwords import Passwords
+    from avatar_creator.auth.schemas import RegisterIn
+
+    try:
+        body = RegisterIn(email=email, password=password, name=name)
+    except ValidationError as error:
+        console.print(f"[red]Invalid:[/red] {error.errors()[0]['loc'][0]}: {error.errors()[0]['msg']}")
+        raise typer.Exit(1) from None
+
+    def create(session, settings: Settings):
+        passwords = Passwords(time_cost=settings.argon2_time_cost, memory_kib=settings.argon2_memory_kib,
+                              parallelism=settings.argon2_parallelism, max_concurrent=1)
+        return service.create_user(session=session, passwords=passwords, email=body.email, password=body.password,
+                                   name=body.name, storage_quota=settings.storage_quota_bytes,
+                                   welcome_bonus=settings.welcome_bonus, role="admin" if admin else "user")
+
+    user = _with_session(create)
+    console.print(f"Created {user.email} ({user.role}) with {user.credit_balance} credits.", highlight=False)
+
+
+@users_app.command("list")
+def users_list() -> None:
+    """List every account."""
+    from avatar_creator.auth import service
+
+    users = _with_session(lambda session, _s: service.list_users(session=session))
+    table = Table("email", "name", "role", "credits", "created")
+    for user in users:
+        table.add_row(user.email, user.name or "", user.role, str(user.credit_balance), user.created_at.isoformat())
+    console.print(table)
+
+
+@users_app.command("set-role")
+def users_set_role(email: str, role: Annotated[str, typer.Argument(help="user or admin")]) -> None:
+    """Change an account's role."""
+    from avatar_creator.auth import service
+
+    user = _with_session(lambda session, _s: service.set_role(session=session, email=email, role=role))
+    console.print(f"{user.email} is now {user.role}.", highlight=False)
+
+
+@credits_app.command("grant")
+def credits_grant(email: str, amount: Annotated[int, typer.Argument(min=1)],
+                  reason: Annotated[str, typer.Option(help="Shown in the user's history.")] = "Granted by an operator",
+                  ) -> None:
+    """Add AMOUNT credits to a user's balance (recorded in the ledger)."""
+    from avatar_creator.auth import service as auth_service
+    from avatar_creator.credits import service
+
+    def grant(session, _settings):
+        user = auth_service.get_by_email(session=session, email=email)
+        return service.grant(session=session, user_id=user.id, amount=amount, description=reason)
+
+    row = _with_session(grant)
+    console.print(f"Granted {amount}; balance is now {row.balance_after}.")
+
+
+@credits_app.command("show")
+def credits_show(email: str, limit: Annotated[int, typer.Option(min=1, max=200)] = 20) -> None:
+    """Show a user's balance and recent ledger rows."""
+    from avatar_creator.auth import service as auth_service
+    from avatar_creator.credits import service
+
+    def show(session, _settings):
+        user = auth_service.get_by_email(session=session, email=email)
+        return user.credit_balance, service.history(session=session, user_id=user.id, limit=limit)
+
+    balance, rows = _with_session(show)
+    console.print(f"Balance: {balance}")
+    table = Table("when", "type", "amount", "balance after", "description")
+    for row in rows:
+        table.add_row(row.created_at.isoformat(), row.type, f"{row.amount:+d}", str(row.balance_after),
+                      row.description)
+    console.print(table)
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,25 @@
+"""``/api/credits``: balance and ledger history, wrapped as ``{"success": true, "data": ...}``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from avatar_creator.credits import service
+from avatar_creator.credits.schemas import CreditTransactionRead
+from avatar_creator.deps import CurrentUser, SessionDep
+
+router = APIRouter(prefix="/api/credits", tags=["credits"])
+
+
+@router.get("/balance")
+def get_balance(user: CurrentUser, session: SessionDep) -> dict:
+    return {"success": True, "data": {"balance": service.balance(session=session, user_id=user.id)}}
+
+
+@router.get("/history")
+def get_history(user: CurrentUser, session: SessionDep,
+                limit: Annotated[int, Query(ge=1, le=200)] = 50) -> dict:
+    rows = service.history(session=session, user_id=user.id, limit=limit)
+    return {"success": True, "data": {"history": [CreditTransactionRead.model_validate(r).dump() for r in rows]}}

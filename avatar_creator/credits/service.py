@@ -1,0 +1,89 @@
+"""The credits ledger. The balance changes only by conditional UPDATEs, each with its ledger row beside it."""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from avatar_creator.auth.models import User
+from avatar_creator.credits.models import CreditTransaction
+from avatar_creator.errors import InsufficientCredits, NotFound, ValidationFailed
+
+
+def balance(*, session: Session, user_id: str) -> int:
+    """The user's current balance."""
+    value = session.scalar(select(User.credit_balance).where(User.id == user_id))
+    if value is None:
+        raise NotFound("User not found.")
+    return value
+
+
+def grant(*, session: Session, user_id: str, amount: int, description: str, type: str = "grant",
+          reference_type: str | None = None, reference_id: str | None = None) -> CreditTransaction:
+    """Add credits (a grant or the welcome bonus)."""
+    if amount <= 0:
+        raise ValidationFailed("amount: must be a positive number of credits", field="amount")
+    new_balance = _apply(session, user_id, amount)
+    return _record(session, user_id, amount, new_balance, type, description, reference_type, reference_id)
+
+
+def debit(*, session: Session, user_id: str, cost: int, description: str, reference_type: str,
+          reference_id: str) -> CreditTransaction | None:
+    """Take ``cost`` credits or raise ``InsufficientCredits``; nothing is recorded for free work."""
+    if cost < 0:
+        raise ValueError("cost must not be negative")
+    if cost == 0:
+        return None
+    new_balance = session.scalar(
+        update(User)
+        .where(User.id == user_id, User.credit_balance >= cost)
+        .values(credit_balance=User.credit_balance - cost)
+        .returning(User.credit_balance)
+    )
+    if new_balance is None:
+        raise InsufficientCredits(required=cost, available=balance(session=session, user_id=user_id))
+    return _record(session, user_id, -cost, new_balance, "usage", description, reference_type, reference_id)
+
+
+def refund(*, session: Session, user_id: str, amount: int, description: str, reference_type: str,
+           reference_id: str) -> bool:
+    """Give ``amount`` back for a reference, exactly once: a second refund of the same reference returns False."""
+    if amount <= 0:
+        return False
+    try:
+        with session.begin_nested():
+            row = _record(session, user_id, amount, 0, "refund", description, reference_type, reference_id)
+    except IntegrityError:
+        return False
+    row.balance_after = _apply(session, user_id, amount)
+    return True
+
+
+def history(*, session: Session, user_id: str, limit: int = 50) -> list[CreditTransaction]:
+    """The newest ledger rows first."""
+    return list(session.scalars(
+        select(CreditTransaction)
+        .where(CreditTransaction.user_id == user_id)
+        .order_by(CreditTransaction.created_at.desc(), CreditTransaction.id.desc())
+        .limit(limit)
+    ))
+
+
+def _apply(session: Session, user_id: str, amount: int) -> int:
+    new_balance = session.scalar(
+        update(User).where(User.id == user_id).values(credit_balance=User.credit_balance + amount)
+        .returning(User.credit_balance)
+    )
+    if new_balance is None:
+        raise NotFound("User not found.")
+    return new_balance
+
+
+def _record(session: Session, user_id: str, amount: int, balance_after: int, type: str, description: str,
+            reference_type: str | None, reference_id: str | None) -> CreditTransaction:
+    row = CreditTransaction(user_id=user_id, amount=amount, balance_after=balance_after, type=type,
+                            description=description[:200], reference_type=reference_type, reference_id=reference_id)
+    session.add(row)
+    session.flush()
+    return row

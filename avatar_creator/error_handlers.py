@@ -1,0 +1,90 @@
+"""One place that turns every error into API.md's envelope: never a 422, never a 500 for bad input."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from avatar_creator.errors import AppError
+
+log = logging.getLogger("avatar_creator.errors")
+
+STATUS_CODES = {400: "VALIDATION_ERROR", 401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "NOT_FOUND",
+                405: "METHOD_NOT_ALLOWED", 409: "CONFLICT", 413: "PAYLOAD_TOO_LARGE", 415: "UNSUPPORTED_MEDIA_TYPE",
+                429: "RATE_LIMITED", 503: "SERVICE_UNAVAILABLE"}
+
+
+def envelope(status: int, code: str, message: str, *, field: str | None = None, details: list | None = None,
+             headers: dict[str, str] | None = None) -> JSONResponse:
+    error: dict = {"code": code, "message": message}
+    if field:
+        error["field"] = field
+    if details:
+        error["details"] = details
+    return JSONResponse({"success": False, "error": error}, status_code=status, headers=headers)
+
+
+def _field_of(location: tuple, kind: str = "") -> str | None:
+    if kind == "json_invalid":  # the location is a character offset, not a field
+        return None
+    parts = [str(part) for part in location if part not in ("body", "query", "path", "header", "cookie")]
+    return ".".join(parts) or None
+
+
+def _describe(issue: dict) -> str:
+    kind = issue.get("type", "")
+    if kind == "json_invalid":
+        return "Malformed JSON in the request body."
+    if kind in ("model_attributes_type", "dict_type", "model_type") and _field_of(issue["loc"]) is None:
+        return "The request body must be a JSON object."
+    if kind == "missing" and _field_of(issue["loc"]) is None:
+        return "A JSON request body is required (Content-Type: application/json)."
+    message = issue.get("msg", "is invalid")
+    field = _field_of(issue["loc"])
+    return f"{field}: {message}" if field else message
+
+
+async def _validation_error(_request: Request, error: RequestValidationError) -> JSONResponse:
+    issues = error.errors()
+    first = issues[0] if issues else {"loc": (), "msg": "invalid request"}
+    details = [{"field": _field_of(i["loc"], i.get("type", "")), "message": i.get("msg", "")} for i in issues]
+    return envelope(400, "VALIDATION_ERROR", _describe(first), field=_field_of(first["loc"], first.get("type", "")),
+                    details=details)
+
+
+async def _app_error(_request: Request, error: AppError) -> JSONResponse:
+    return envelope(error.status_code, error.code, error.message, field=error.field, details=error.details,
+                    headers=error.headers)
+
+
+async def _http_error(_request: Request, error: StarletteHTTPException) -> JSONResponse:
+    messages = {404: "Not found.", 405: "Method not allowed for this path."}
+    message = messages.get(error.status_code) or str(error.detail)
+    return envelope(error.status_code, STATUS_CODES.get(error.status_code, "ERROR"), message,
+                    headers=getattr(error, "headers", None))
+
+
+async def _database_error(_request: Request, error: DBAPIError) -> JSONResponse:
+    if isinstance(error, OperationalError) or error.connection_invalidated:
+        log.warning("database unavailable: %s", type(error.orig).__name__ if error.orig else type(error).__name__)
+        return envelope(503, "SERVICE_UNAVAILABLE", "The database is unavailable; try again shortly.",
+                        headers={"Retry-After": "5"})
+    return await _unexpected(_request, error)
+
+
+async def _unexpected(request: Request, error: Exception) -> JSONResponse:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return envelope(500, "INTERNAL", "Something went wrong on our side; it has been logged.")
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(AppError, _app_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(DBAPIError, _database_error)
+    app.add_exception_handler(Exception, _unexpected)

@@ -1,0 +1,70 @@
+"""Generations: each row is one image to make, and the row is the queue (ARCHITECTURE.md, "Durable jobs")."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from avatar_creator.db import Base, UTCDateTime, new_id, utcnow
+
+STATUSES = ("pending", "processing", "completed", "failed", "cancelled")
+ACTIVE_STATUSES = ("pending", "processing")
+
+
+class Generation(Base):
+    __tablename__ = "generations"
+    __table_args__ = (
+        Index("ix_generations_claim", "status", "available_at", "id"),  # the claim's order: never sort the table
+        Index("ix_generations_user_created", "user_id", "created_at"),
+        Index("ix_generations_project", "project_id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    project_id: Mapped[str] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    batch_id: Mapped[str] = mapped_column(String(32), index=True)
+    source_type: Mapped[str] = mapped_column(String(20))
+
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    progress: Mapped[int] = mapped_column(Integer, default=0)
+    attempt: Mapped[int] = mapped_column(Integer, default=0)
+    max_attempts: Mapped[int] = mapped_column(Integer)
+    available_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    worker_id: Mapped[str | None] = mapped_column(String(64))
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    cost: Mapped[int] = mapped_column(Integer)
+    refunded: Mapped[int] = mapped_column(Integer, default=0)
+    error_code: Mapped[str | None] = mapped_column(String(32))
+    error_message: Mapped[str | None] = mapped_column(String(1000))
+
+    name: Mapped[str] = mapped_column(String(100))
+    prompt: Mapped[str] = mapped_column(String(2000))  # what the user asked for
+    full_prompt: Mapped[str | None] = mapped_column(String(4000))  # what the provider was sent
+    negative_prompt: Mapped[str | None] = mapped_column(String(2000))
+    seed: Mapped[int] = mapped_column(BigInteger)  # 0..2^32-1 does not fit a PostgreSQL integer
+    options: Mapped[dict] = mapped_column(JSON, default=dict)  # size, persona and visual fields, preset, reference
+    provider: Mapped[str] = mapped_column(String(32))
+
+    avatar_id: Mapped[str | None] = mapped_column(ForeignKey("avatars.id", ondelete="SET NULL"))
+    avatar_deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class IdempotencyKey(Base):
+    """A client's ``Idempotency-Key``, written in the transaction that charges, so a replay is answered, not re-run."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (UniqueConstraint("user_id", "key"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(200))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    batch_id: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -1,0 +1,100 @@
+"""Health checks in one registry: readiness (``/health/ready``) and ``avatar-creator doctor`` run the same ones."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+
+from sqlalchemy import text
+
+from avatar_creator.db import Database
+from avatar_creator.settings import Settings
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    ok: bool
+    detail: str
+    fix: str = ""
+    latency_ms: float = 0.0
+
+    def to_api(self) -> dict:
+        data = asdict(self)
+        return {"ok": data["ok"], "detail": data["detail"], "latencyMs": round(data["latency_ms"], 2),
+                "fix": data["fix"] or None}
+
+
+Check = Callable[[], CheckResult]
+
+
+class HealthRegistry:
+    """Named checks; a failing *gating* check makes the service not ready (503), the others are only reported."""
+
+    def __init__(self) -> None:
+        self._checks: dict[str, tuple[Check, bool]] = {}
+
+    def register(self, name: str, check: Check, *, gating: bool) -> None:
+        self._checks[name] = (check, gating)
+
+    def run(self) -> tuple[bool, dict[str, CheckResult]]:
+        results: dict[str, CheckResult] = {}
+        ready = True
+        for name, (check, gating) in self._checks.items():
+            started = time.perf_counter()
+            try:
+                result = check()
+            except Exception as error:  # a check must report, never crash readiness
+                result = CheckResult(False, f"check raised {type(error).__name__}: {error}")
+            results[name] = CheckResult(result.ok, result.detail, result.fix,
+                                        result.latency_ms or (time.perf_counter() - started) * 1000)
+            ready = ready and (result.ok or not gating)
+        return ready, results
+
+
+def database_check(database: Database) -> Check:
+    def check() -> CheckResult:
+        try:
+            with database.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except Exception as error:
+            return CheckResult(False, f"cannot reach the database: {type(error).__name__}: {_first_line(error)}",
+                               fix="Check AVATAR_DATABASE_URL and that the database server is running and reachable.")
+        return CheckResult(True, f"{database.engine.dialect.name} reachable")
+    return check
+
+
+def redis_check(redis_url: str | None) -> Check:
+    def check() -> CheckResult:
+        if not redis_url:
+            return CheckResult(True, "not configured (embedded mode: wake-ups and events stay in this process)")
+        import redis
+
+        try:
+            client = redis.Redis.from_url(redis_url, socket_connect_timeout=2, socket_timeout=2)
+            client.ping()
+            client.close()
+        except Exception as error:
+            return CheckResult(False, f"cannot reach Redis: {type(error).__name__}",
+                               fix="Check AVATAR_REDIS_URL and that the Redis server is running and reachable.")
+        return CheckResult(True, "reachable")
+    return check
+
+
+def storage_check(settings: Settings) -> Check:
+    def check() -> CheckResult:
+        folder = settings.files_dir
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            probe = folder / ".health-probe"
+            probe.write_bytes(b"ok")
+            probe.unlink()
+        except OSError as error:
+            return CheckResult(False, f"cannot write to {folder}: {error.strerror}",
+                               fix="Make AVATAR_DATA_DIR writable by the service's user, or point it elsewhere.")
+        return CheckResult(True, f"{folder} writable")
+    return check
+
+
+def _first_line(error: Exception) -> str:
+    return str(error).strip().splitlines()[0][:200] if str(error).strip() else ""

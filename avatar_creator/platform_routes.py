@@ -1,0 +1,39 @@
+"""Routes the old dashboard calls outside the app prefix, and the health endpoints."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from avatar_creator.settings import Settings
+
+router = APIRouter(tags=["platform"])
+
+APP_ID = "avatar-creator"
+
+
+def costs(settings: Settings) -> dict[str, int]:
+    """Prices in credits, as ``GET /api/apps`` and the stats show them."""
+    return {"upload": settings.cost_upload, "generate": settings.cost_generate,
+            "fromPreset": settings.cost_from_preset, "fromReference": settings.cost_from_reference,
+            "personaEdit": settings.cost_persona_edit}
+
+
+@router.get("/api/apps")
+def list_apps(request: Request) -> dict:
+    return {"apps": [{"appId": APP_ID, "name": "Avatar Creator",
+                      "description": "Create AI avatars from a prompt, a preset, a persona or a photo.",
+                      "icon": "/static/icon.svg", "costs": costs(request.app.state.settings)}]}
+
+
+@router.get("/health")
+@router.get("/api/apps/avatar-creator/health")
+def health() -> dict:
+    return {"status": "ok"}
+
+
+@router.get("/health/ready")
+def ready(request: Request) -> JSONResponse:
+    is_ready, results = request.app.state.health.run()
+    body = {"status": "ok" if is_ready else "unavailable", "checks": {k: v.to_api() for k, v in results.items()}}
+    return JSONResponse(body, status_code=200 if is_ready else 503, headers={} if is_ready else {"Retry-After": "5"})

@@ -1,0 +1,184 @@
+"""Every setting of the service, read once from ``AVATAR_*`` variables (and ``.env``) into one typed object."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from avatar_creator.errors import ConfigurationError
+
+RATE_LIMIT_NAMES = ("login", "register", "generate", "upload")
+
+
+class Settings(BaseSettings):
+    """Typed settings; a bad value stops start-up with one clear line (see ``load_settings``)."""
+
+    model_config = SettingsConfigDict(env_prefix="AVATAR_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Path("./data")
+    database_url: str = ""  # empty: a SQLite file in data_dir
+    redis_url: str | None = None
+    redis_prefix: str = "avatar"  # every Redis key and channel starts with this, so deployments can share a server
+    secret_key: str = ""  # empty: generated once and kept in data_dir/secret_key
+    public_url: str | None = None
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    log_level: str = "INFO"
+
+    # Accounts
+    session_ttl_days: int = Field(30, ge=1, le=365)
+    cookie_secure: bool = False
+    argon2_time_cost: int = Field(3, ge=1)
+    argon2_memory_kib: int = Field(65536, ge=8)
+    argon2_parallelism: int = Field(4, ge=1)
+    max_concurrent_hashes: int = Field(2, ge=1)
+    welcome_bonus: int = Field(100, ge=0)
+
+    # Rate limits, in `limits` notation; AVATAR_RATE_LIMITS=off turns them all off.
+    rate_limits: Literal["on", "off"] = "on"
+    rate_limit_login: str = "10/minute"
+    rate_limit_register: str = "10/hour"
+    rate_limit_generate: str = "30/minute"
+    rate_limit_upload: str = "30/minute"
+
+    # Prices in credits
+    cost_upload: int = Field(2, ge=0)
+    cost_generate: int = Field(10, ge=0)
+    cost_from_preset: int = Field(8, ge=0)
+    cost_from_reference: int = Field(12, ge=0)
+    cost_persona_edit: int = Field(0, ge=0)
+
+    # Files
+    storage_quota_bytes: int = Field(1024**3, ge=0)
+    max_upload_bytes: int = Field(10 * 1024 * 1024, ge=1)
+
+    # Jobs
+    workers: int = Field(2, ge=0, le=64)
+    max_attempts: int = Field(3, ge=1, le=10)
+    lease_seconds: float = Field(10.0, gt=0)
+    heartbeat_seconds: float = Field(2.0, gt=0)
+    max_queue_wait: float = Field(600.0, gt=0)  # seconds a pending job may wait for a worker before NO_WORKER
+
+    # Providers
+    provider: Literal["offline", "huggingface", "diffusers"] = "offline"
+    offline_step_delay_ms: int = Field(0, ge=0, le=60_000)
+    hf_token: str | None = None
+    hf_model: str = "black-forest-labs/FLUX.1-schnell"
+    hf_base_url: str | None = None
+    hf_timeout_seconds: float = Field(120.0, gt=0)
+    diffusers_model_path: Path | None = None
+    diffusers_device: str = "auto"
+    quality_terms: str | None = None
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_database_url(cls, value: str) -> str:
+        if value and not value.startswith(("sqlite", "postgresql")):
+            raise ValueError("must start with sqlite:/// or postgresql+psycopg://")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _check_redis_url(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must start with redis:// or rediss://")
+        return value or None
+
+    @field_validator("rate_limit_login", "rate_limit_register", "rate_limit_generate", "rate_limit_upload")
+    @classmethod
+    def _check_rate_limit(cls, value: str) -> str:
+        from limits import parse_many
+
+        try:
+            parse_many(value)
+        except ValueError as error:
+            raise ValueError(f"{value!r} is not a rate limit like '10/minute'") from error
+        return value
+
+    @field_validator("secret_key")
+    @classmethod
+    def _check_secret_key(cls, value: str) -> str:
+        if value and len(value) < 32:
+            raise ValueError("must be at least 32 characters (or leave it empty to generate one)")
+        return value
+
+    @model_validator(mode="after")
+    def _hf_token_fallback(self) -> Settings:
+        if not self.hf_token and os.environ.get("HF_TOKEN"):
+            self.hf_token = os.environ["HF_TOKEN"]
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'avatar-creator.db').as_posix()}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.resolved_database_url.startswith("sqlite")
+
+    @property
+    def engine_label(self) -> str:
+        """The database without credentials, for start-up lines and logs."""
+        from sqlalchemy.engine import make_url
+
+        return make_url(self.resolved_database_url).render_as_string(hide_password=True)
+
+    @property
+    def files_dir(self) -> Path:
+        return self.data_dir / "files"
+
+    @cached_property
+    def secret(self) -> bytes:
+        """The signing key: the setting, or one generated on first start and kept beside the data."""
+        if self.secret_key:
+            return self.secret_key.encode()
+        key_file = self.data_dir / "secret_key"
+        if not key_file.exists():
+            key_file.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_urlsafe(48))
+        return key_file.read_text().strip().encode()
+
+    def rate_limit(self, name: str) -> str:
+        return getattr(self, f"rate_limit_{name}")
+
+    def prepare(self) -> None:
+        """Create the data folders and fail with one clear line when they cannot be written."""
+        for folder in (self.data_dir, self.files_dir):
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+                probe = folder / ".write-test"
+                probe.write_bytes(b"")
+                probe.unlink()
+            except OSError as error:
+                raise ConfigurationError(
+                    f"AVATAR_DATA_DIR: cannot write to {folder} ({error.strerror}); choose a writable folder"
+                ) from error
+        _ = self.secret
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings, turning pydantic's report into one line per bad variable."""
+    from pydantic import ValidationError
+
+    try:
+        return Settings(**overrides)
+    except ValidationError as error:
+        lines = [
+            f"AVATAR_{'_'.join(str(part) for part in issue['loc']).upper()}: {issue['msg']}"
+            for issue in error.errors()
+        ]
+        raise ConfigurationError("; ".join(lines)) from None
