@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from avatar_creator import error_handlers, health
+from avatar_creator import error_handlers, health, web
 from avatar_creator.auth.passwords import Passwords
 from avatar_creator.auth.routes import router as auth_router
 from avatar_creator.credits.routes import router as credits_router
@@ -51,6 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     error_handlers.install(app)
     for router in (platform_router, auth_router, credits_router, projects_router, generation_router):
         app.include_router(router)
+    web.install(app)
     return app
 
 

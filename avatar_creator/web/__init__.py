@@ -1,0 +1,16 @@
+"""The server-rendered web app: Jinja2 pages enhanced by htmx, served from our own static files."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from avatar_creator.web import errors
+from avatar_creator.web.rendering import STATIC_DIR, CachedStaticFiles
+from avatar_creator.web.routes import router
+
+
+def install(app: FastAPI) -> None:
+    """Add the pages and static files, and HTML errors for web requests (after the API's handlers)."""
+    app.include_router(router)
+    app.mount("/static", CachedStaticFiles(directory=STATIC_DIR), name="static")
+    errors.install(app)

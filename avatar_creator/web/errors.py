@@ -1,0 +1,75 @@
+"""Errors on web pages: the API's handlers decide the status and message; the web shows them as a page or a toast.
+
+The API keeps its JSON envelope. A request is the web's when it matched a web route, or matched nothing and asks
+for HTML outside the API's paths (an unknown page in the browser gets a page, not JSON).
+"""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.exc import DBAPIError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from avatar_creator.errors import AppError
+from avatar_creator.web.rendering import is_fragment_request, is_htmx, render, toast_fragment
+from avatar_creator.web.session import SignInRequired
+
+WEB_TAG = "web"
+NOT_WEB_PREFIXES = ("/api/", "/health", "/metrics", "/uploads/", "/static/", "/docs", "/openapi.json")
+TITLES = {400: "That did not work", 402: "Not enough credits", 403: "This form has expired",
+          404: "Page not found", 405: "Not allowed here", 409: "That clashes with something",
+          413: "Too large", 415: "Unsupported file", 429: "Slow down a little", 503: "Unavailable for a moment"}
+HANDLED = (RequestValidationError, AppError, StarletteHTTPException, DBAPIError, Exception)
+
+
+def is_web_request(request: Request) -> bool:
+    route = request.scope.get("route")
+    if route is not None:
+        return WEB_TAG in (getattr(route, "tags", None) or [])
+    path = request.url.path
+    return not path.startswith(NOT_WEB_PREFIXES) and "text/html" in request.headers.get("accept", "")
+
+
+def error_response(request: Request, status_code: int, message: str, headers: dict[str, str] | None = None
+                   ) -> Response:
+    """An error as a toast (an htmx request that changes part of a page) or as a whole page."""
+    if is_fragment_request(request):
+        response = toast_fragment(request, message, status_code=status_code)
+    else:
+        title = TITLES.get(status_code, "Something went wrong")
+        response = render(request, "error.html", {"title": title, "message": message, "status": status_code},
+                          status_code=status_code)
+    response.headers.update(headers or {})
+    return response
+
+
+def _html_or_json(json_handler):
+    async def handle(request: Request, error: Exception) -> Response:
+        response = await json_handler(request, error)
+        if not is_web_request(request):
+            return response
+        message = json.loads(response.body)["error"]["message"]
+        retry_after = {"Retry-After": response.headers["retry-after"]} if "retry-after" in response.headers else {}
+        return error_response(request, response.status_code, message, retry_after)
+
+    return handle
+
+
+async def _to_sign_in(request: Request, _error: SignInRequired) -> Response:
+    back = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    target = "/signin" if request.method != "GET" or back == "/" else f"/signin?next={quote(back, safe='/')}"
+    if is_htmx(request):  # a full page load, not a sign-in form swapped into a fragment
+        return Response(status_code=204, headers={"HX-Redirect": target})
+    return RedirectResponse(target, status_code=303)
+
+
+def install(app: FastAPI) -> None:
+    """Wrap the API's error handlers (installed first) so web requests get HTML."""
+    for error_class in HANDLED:
+        app.add_exception_handler(error_class, _html_or_json(app.exception_handlers[error_class]))
+    app.add_exception_handler(SignInRequired, _to_sign_in)

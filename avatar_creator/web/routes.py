@@ -1,0 +1,215 @@
+"""Web pages: sign in, register, sign out, projects, a project, credits. Each route calls the domain services."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+
+from avatar_creator.auth import service as auth_service
+from avatar_creator.auth.models import User
+from avatar_creator.auth.schemas import LoginIn, RegisterIn
+from avatar_creator.avatars import service as avatars_service
+from avatar_creator.credits import service as credits_service
+from avatar_creator.deps import SESSION_COOKIE, SessionDep, SettingsDep, limit_by_ip
+from avatar_creator.errors import Conflict, Unauthorized
+from avatar_creator.platform_routes import costs
+from avatar_creator.projects import service as projects_service
+from avatar_creator.projects.models import Project
+from avatar_creator.projects.schemas import ProjectCreate, ProjectUpdate
+from avatar_creator.settings import Settings
+from avatar_creator.web import forms
+from avatar_creator.web.errors import WEB_TAG
+from avatar_creator.web.rendering import local_path, redirect, render
+from avatar_creator.web.session import (FormDep, OptionalUser, VerifiedUser, WebUser, clear_session_cookies,
+                                        set_session_cookies, set_visitor_cookie, verify_visitor_form,
+                                        visitor_csrf_token)
+
+router = APIRouter(tags=[WEB_TAG], include_in_schema=False)
+HISTORY_LIMIT = 100
+GALLERY_LIMIT = 60
+
+
+@dataclass(frozen=True)
+class ProjectCard:
+    """What the projects grid shows of one project."""
+
+    id: str
+    name: str
+    description: str | None
+    avatar_count: int
+    cover_url: str | None
+
+
+def _project_cards(request: Request, session: Session, projects: list[Project]) -> list[ProjectCard]:
+    covers, counts = avatars_service.newest_by_project(session=session, project_ids=[p.id for p in projects],
+                                                       limit_per_project=1)
+    file_url = request.app.state.file_url
+    return [ProjectCard(id=p.id, name=p.name, description=p.description, avatar_count=counts.get(p.id, 0),
+                        cover_url=file_url(covers[p.id][0].thumbnail_key) if covers.get(p.id) else None)
+            for p in projects]
+
+
+@router.get("/")
+def home(user: OptionalUser) -> Response:
+    return redirect("/projects" if user else "/signin")
+
+
+# Sign in, register, sign out
+
+def _visitor_page(request: Request, settings: Settings, template: str, context: dict, *, status_code: int = 200,
+                  errors: dict | None = None) -> Response:
+    """A page for someone not signed in, with the CSRF token of its forms set as their cookie."""
+    request.state.csrf_token = visitor_csrf_token(request, settings)
+    response = render(request, template, {"errors": errors or {}, **context}, status_code=status_code,
+                      page_url=request.url.path, toasts=forms.toasts(errors or {}))
+    set_visitor_cookie(response, request.state.csrf_token, settings)
+    return response
+
+
+def _signed_in(request: Request, session: Session, settings: Settings, user: User, target: str,
+               flash: str | None = None) -> Response:
+    issued = auth_service.start_session(session=session, user=user, ttl=timedelta(days=settings.session_ttl_days),
+                                        secret=settings.secret, user_agent=request.headers.get("user-agent"))
+    response = redirect(target, flash=flash)
+    set_session_cookies(response, issued, settings)
+    return response
+
+
+@router.get("/signin")
+def signin_page(request: Request, user: OptionalUser, settings: SettingsDep, next: str | None = None) -> Response:
+    if user:
+        return redirect(local_path(next, "/projects"))
+    return _visitor_page(request, settings, "signin.html", {"next": local_path(next, ""), "values": {}})
+
+
+@router.post("/signin", dependencies=[Depends(verify_visitor_form), limit_by_ip("login")])
+def signin(request: Request, form: FormDep, session: SessionDep, settings: SettingsDep) -> Response:
+    target = local_path(form.get("next"), "/projects")
+    login, errors = forms.parse(LoginIn, form, ("email", "password"))
+    if login:
+        try:
+            user = auth_service.authenticate(session=session, passwords=request.app.state.passwords,
+                                             email=login.email, password=login.password)
+            return _signed_in(request, session, settings, user, target)
+        except Unauthorized as error:
+            errors = {forms.FORM_LEVEL: error.message}
+    return _visitor_page(request, settings, "signin.html", {"next": form.get("next", ""), "values": form},
+                         status_code=400, errors=errors)
+
+
+@router.get("/register")
+def register_page(request: Request, user: OptionalUser, settings: SettingsDep) -> Response:
+    if user:
+        return redirect("/projects")
+    return _visitor_page(request, settings, "register.html", {"values": {}})
+
+
+@router.post("/register", dependencies=[Depends(verify_visitor_form), limit_by_ip("register")])
+def register(request: Request, form: FormDep, session: SessionDep, settings: SettingsDep) -> Response:
+    body, errors = forms.parse(RegisterIn, form, ("email", "password", "name"))
+    if body:
+        try:
+            user = auth_service.create_user(
+                session=session, passwords=request.app.state.passwords, email=body.email, password=body.password,
+                name=body.name, storage_quota=settings.storage_quota_bytes, welcome_bonus=settings.welcome_bonus)
+            welcome = f"Welcome! Your first {settings.welcome_bonus} credits are on us." \
+                if settings.welcome_bonus else "Welcome!"
+            return _signed_in(request, session, settings, user, "/projects", flash=welcome)
+        except Conflict as error:
+            errors = {error.field or forms.FORM_LEVEL: error.message}
+    return _visitor_page(request, settings, "register.html", {"values": form}, status_code=400, errors=errors)
+
+
+@router.get("/signout")
+def signout_page(request: Request, user: WebUser) -> Response:
+    return render(request, "signout.html", user=user)
+
+
+@router.post("/signout")
+def signout(request: Request, user: VerifiedUser, session: SessionDep) -> Response:
+    auth_service.end_session(session=session, token=request.cookies[SESSION_COOKIE])
+    response = redirect("/signin", flash="You are signed out.")
+    clear_session_cookies(response)
+    return response
+
+
+# Projects
+
+def _projects_page(request: Request, session: Session, user: User, *, status_code: int = 200,
+                   open_dialog: str | None = None, errors: dict | None = None, values: dict | None = None
+                   ) -> Response:
+    projects = projects_service.list_for_user(session=session, user_id=user.id)
+    return render(request, "projects.html", {
+        "projects": _project_cards(request, session, projects), "open_dialog": open_dialog,
+        "errors": errors or {}, "values": values or {},
+    }, user=user, status_code=status_code, page_url="/projects", toasts=forms.toasts(errors or {}))
+
+
+def _project_page(request: Request, session: Session, user: User, project_id: str, *, status_code: int = 200,
+                  open_dialog: str | None = None, errors: dict | None = None, values: dict | None = None
+                  ) -> Response:
+    project = projects_service.get_owned(session=session, user_id=user.id, project_id=project_id)
+    avatars, counts = avatars_service.newest_by_project(session=session, project_ids=[project.id],
+                                                        limit_per_project=GALLERY_LIMIT)
+    file_url = request.app.state.file_url
+    return render(request, "project.html", {
+        "project": project, "avatar_count": counts.get(project.id, 0), "file_url": file_url,
+        "avatars": avatars.get(project.id, []), "open_dialog": open_dialog, "errors": errors or {},
+        "values": values or {},
+    }, user=user, status_code=status_code, page_url=f"/projects/{project.id}", toasts=forms.toasts(errors or {}))
+
+
+@router.get("/projects")
+def projects_page(request: Request, user: WebUser, session: SessionDep) -> Response:
+    return _projects_page(request, session, user)
+
+
+@router.post("/projects")
+def create_project(request: Request, user: VerifiedUser, form: FormDep, session: SessionDep) -> Response:
+    body, errors = forms.parse(ProjectCreate, form, ("name", "description"))
+    if errors:
+        return _projects_page(request, session, user, status_code=400, open_dialog="new-project", errors=errors,
+                              values=form)
+    project = projects_service.create(session=session, user_id=user.id, name=body.name, description=body.description)
+    return redirect(f"/projects/{project.id}", flash=f"Created “{project.name}”.")
+
+
+@router.get("/projects/{project_id}")
+def project_page(project_id: str, request: Request, user: WebUser, session: SessionDep) -> Response:
+    return _project_page(request, session, user, project_id)
+
+
+@router.post("/projects/{project_id}/rename")
+def rename_project(project_id: str, request: Request, user: VerifiedUser, form: FormDep,
+                   session: SessionDep) -> Response:
+    back = local_path(form.get("back"), f"/projects/{project_id}")
+    body, errors = forms.parse(ProjectUpdate, form, ("name", "description"))
+    if errors:
+        shown = dict(status_code=400, open_dialog=f"rename-{project_id}", errors=errors, values=form)
+        if back == "/projects":
+            return _projects_page(request, session, user, **shown)
+        return _project_page(request, session, user, project_id, **shown)
+    changes = body.model_dump(include={"name", "description"})
+    project = projects_service.update(session=session, user_id=user.id, project_id=project_id, changes=changes)
+    return redirect(back, flash=f"Renamed to “{project.name}”.")
+
+
+@router.post("/projects/{project_id}/delete")
+def delete_project(project_id: str, user: VerifiedUser, session: SessionDep) -> Response:
+    project = projects_service.get_owned(session=session, user_id=user.id, project_id=project_id)
+    name = project.name
+    projects_service.delete_owned(session=session, user_id=user.id, project_id=project_id)
+    return redirect("/projects", flash=f"Deleted “{name}”.")
+
+
+# Credits
+
+@router.get("/credits")
+def credits_page(request: Request, user: WebUser, session: SessionDep, settings: SettingsDep) -> Response:
+    history = credits_service.history(session=session, user_id=user.id, limit=HISTORY_LIMIT)
+    return render(request, "credits.html", {"history": history, "costs": costs(settings),
+                                            "history_limit": HISTORY_LIMIT}, user=user)

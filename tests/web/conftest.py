@@ -1,0 +1,151 @@
+"""Browser tests: a real ``avatar-creator serve`` on a free port, driven by Playwright in Debian's Chromium.
+
+One server (SQLite) serves the whole run; every test signs up its own user, so tests never share data. Without
+Chromium or Playwright the browser tests skip with a reason, unless AVATAR_TEST_REQUIRE names ``browser`` (CI).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import TEST_SECRET, unavailable
+from tests.factories import PASSWORD
+
+REPO = Path(__file__).resolve().parents[2]
+SCREENSHOTS = REPO / "docs" / "screenshots"
+CHROMIUM = os.environ.get("AVATAR_TEST_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 375, "height": 812}
+STARTUP_SECONDS = 30
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    url: str
+    data_dir: Path
+    database_url: str
+    log: Path
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _wait_until_up(url: str, process: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"avatar-creator serve exited with {process.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(f"{url}/health", timeout=1):
+                return
+        except OSError:
+            time.sleep(0.1)
+    pytest.fail(f"avatar-creator serve did not answer within {STARTUP_SECONDS} s:\n{log.read_text()[-3000:]}")
+
+
+def server_environment(folder: Path, database_url: str, **overrides: str) -> dict[str, str]:
+    """The server's settings: its own data folder and database, cheap hashing, no rate limits."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("AVATAR_")}
+    env.update(PYTHONPATH=str(REPO), AVATAR_DATA_DIR=str(folder / "data"), AVATAR_DATABASE_URL=database_url,
+               AVATAR_SECRET_KEY=TEST_SECRET, AVATAR_RATE_LIMITS="off", AVATAR_ARGON2_TIME_COST="1",
+               AVATAR_ARGON2_MEMORY_KIB="8", AVATAR_ARGON2_PARALLELISM="1", AVATAR_WORKERS="0", **overrides)
+    return env
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory, sqlite_template) -> Iterator[LiveServer]:
+    folder = tmp_path_factory.mktemp("web-server")
+    database = folder / "web.db"
+    shutil.copy(sqlite_template, database)
+    database_url = f"sqlite:///{database}"
+    port = _free_port()
+    log = folder / "server.log"
+    with log.open("wb") as log_file:
+        # cwd is the scratch folder, so a developer's .env in the repository does not leak into the test server.
+        process = subprocess.Popen(
+            [sys.executable, "-m", "avatar_creator.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            cwd=folder, env=server_environment(folder, database_url), stdout=log_file, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(url, process, log)
+        yield LiveServer(url=url, data_dir=folder / "data", database_url=database_url, log=log)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        unavailable("browser", f"{CHROMIUM} not found (apt-get install -y --no-install-recommends chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        unavailable("browser", "playwright is not installed (pip install -e '.[dev]')")
+    playwright = sync_playwright().start()
+    try:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+    except Exception as error:  # a broken Chromium install: skip or fail like a missing one
+        playwright.stop()
+        unavailable("browser", f"Chromium did not start: {str(error).splitlines()[0]}")
+    yield launched
+    launched.close()
+    playwright.stop()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=10_000)
+    context = browser.new_context(base_url=live_server.url, viewport=DESKTOP)
+    context.set_default_timeout(10_000)
+    browser_page = context.new_page()
+    yield browser_page
+    context.close()
+
+
+def register_user(page, *, name: str = "Ada Lovelace", email: str | None = None) -> str:
+    """Sign up through the register form; returns the email. The page ends on the projects page."""
+    from playwright.sync_api import expect
+
+    email = email or f"web-{secrets.token_hex(4)}@example.com"
+    page.goto("/register")
+    page.get_by_label("Your name").fill(name)
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Create account").click()
+    expect(page).to_have_url("/projects")
+    return email
+
+
+def screenshot(page, name: str) -> None:
+    """Save the page at 1280 and 375 px under docs/screenshots, and check nothing overflows the phone's width."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for viewport in (DESKTOP, PHONE):
+        page.set_viewport_size(viewport)
+        page.evaluate("document.fonts.ready")
+        overflow = page.evaluate("document.documentElement.scrollWidth")
+        assert overflow <= viewport["width"], f"{name} is {overflow}px wide at {viewport['width']}px"
+        page.screenshot(path=SCREENSHOTS / f"{name}-{viewport['width']}.png", full_page=True)
+    page.set_viewport_size(DESKTOP)
