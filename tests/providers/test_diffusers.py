@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
 import io
 import json
 import sys
 import threading
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -203,3 +205,21 @@ def test_without_the_extra_the_error_names_it(tmp_path, monkeypatch):
     with pytest.raises(ProviderError) as caught:
         generate(provider)
     assert caught.value.code == CONFIGURATION and "avatar-creator[local]" in caught.value.message
+
+
+def test_a_flux_folder_runs_with_schnell_settings_and_flux_img2img(tmp_path):
+    """The production model family, built small by the benchmark's own builder (bench/gpu.py)."""
+    torch = pytest.importorskip("torch", reason="the [local] extra (torch) is not installed")
+    spec = importlib.util.spec_from_file_location("bench_gpu", Path(__file__).parents[2] / "bench" / "gpu.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    bench.save_random_flux(bench.REDUCED, tmp_path, "cpu", torch.float32)
+    provider = DiffusersProvider(model_path=tmp_path / "model")
+
+    result, progress = generate(provider)
+    assert decoded(result.image).size == (64, 48) and len(progress) == 4
+    assert result.metadata["steps"] == 4 and result.metadata["guidance"] == 0.0
+    reference = dataclasses.replace(REQUEST, reference_image=result.image, strength=0.5)
+    result, progress = generate(provider, reference)
+    assert decoded(result.image).size == (64, 48) and progress == pytest.approx([0.5, 1.0])
+    assert type(provider.load().image_to_image).__name__ == "FluxImg2ImgPipeline"
