@@ -233,6 +233,23 @@ def test_image_to_image_sends_the_reference_resized_with_strength(server):
     assert result.metadata["strength"] == 0.4
 
 
+def test_worker_threads_share_one_provider(server):
+    server.script(*(image_reply() for _ in range(4)))
+    provider = provider_for(server)
+    results = {}
+
+    def work(seed: int) -> None:
+        results[seed] = generate(provider, request(seed=seed))[0]
+
+    threads = [threading.Thread(target=work, args=(seed,)) for seed in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+    assert sorted(results) == [0, 1, 2, 3] and all(results[seed].seed == seed for seed in results)
+    assert sorted(sent.json()["parameters"]["seed"] for sent in server.received) == [0, 1, 2, 3]
+
+
 def test_a_cold_model_is_retryable_after_its_estimated_time_then_completes(server):
     loading = {"error": "Model black-forest-labs/FLUX.1-schnell is currently loading", "estimated_time": 20.0}
     server.script(json_reply(503, loading), image_reply())
