@@ -71,8 +71,11 @@ class Settings(BaseSettings):
     hf_model: str = "black-forest-labs/FLUX.1-schnell"
     hf_base_url: str | None = None
     hf_timeout_seconds: float = Field(120.0, gt=0)
+    hf_provider: str | None = None  # an inference provider (hf-inference, fal-ai, replicate...); unset: the library picks
     diffusers_model_path: Path | None = None
     diffusers_device: str = "auto"
+    diffusers_steps: int | None = Field(None, ge=1, le=200)
+    diffusers_guidance: float | None = Field(None, ge=0)
     quality_terms: str | None = None
 
     @field_validator("cors_origins", mode="before")
