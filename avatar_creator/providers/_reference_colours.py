@@ -43,7 +43,7 @@ def read_reference_colours(image: bytes) -> ReferenceColours:
                                 background=background, face_found=False)
     x, y, w, h = (value / size for value, size in zip(face, (width, height, width, height)))
     skin = _median(_region(pixels, x + 0.25 * w, y + 0.5 * h, x + 0.75 * w, y + 0.65 * h))
-    above = _region(pixels, x + 0.3 * w, y - 0.22 * h, x + 0.7 * w, y - 0.04 * h)
+    above = _region(pixels, x + 0.3 * w, y - 0.18 * h, x + 0.7 * w, y - 0.03 * h)
     hair = _median(above) if above.size else None
     if hair is not None and distance(hair, skin) < 45:
         hair = None  # forehead or a bald head, not hair
