@@ -42,6 +42,7 @@ SKIN = {
     "very fair": "#FFE3CC",
     "porcelain": "#FFE3CC",
     "light medium": "#E3A77A",
+    "light brown": "#D9A06F",
     "medium brown": "#B86F43",
     "dark brown": "#8A4B2A",
     "very dark": "#4E3428",
@@ -60,7 +61,8 @@ SKIN = {
     "ebony": "#4E3428",
     "black": "#5A3A2A",
 }
-SKIN_SHADES = ("#FFE3CC", "#FBD2AE", "#EDB98A", "#E3A77A", "#D6976A", "#C98955", "#A5643A", "#8A4B2A", "#6B442E", "#4E3428")
+SKIN_SHADES = ("#FFE3CC", "#FBD2AE", "#EDB98A", "#E3A77A", "#D6976A",  # lightest to darkest
+               "#C98955", "#A5643A", "#8A4B2A", "#6B442E", "#4E3428")
 
 EYES = {
     "light blue": "#7DB8E8",
@@ -145,9 +147,9 @@ def to_hex(rgb: tuple[float, float, float]) -> str:
 def mix(first: str, second: str, weight: float) -> str:
     """``first`` moved ``weight`` (0–1) of the way towards ``second``."""
     a, b = to_rgb(first), to_rgb(second)
-    return to_hex(tuple(x + (y - x) * weight for x, y in zip(a, b)))
+    return to_hex(tuple(x + (y - x) * weight for x, y in zip(a, b, strict=True)))
 
 
 def distance(first: str, second: str) -> float:
     """Euclidean distance between two colours in RGB (0–441)."""
-    return sum((x - y) ** 2 for x, y in zip(to_rgb(first), to_rgb(second))) ** 0.5
+    return sum((x - y) ** 2 for x, y in zip(to_rgb(first), to_rgb(second), strict=True)) ** 0.5
