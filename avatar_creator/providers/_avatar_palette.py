@@ -34,6 +34,7 @@ HAIR = {
     "lavender": "#B79CE0",
     "teal": "#1E9C9C",
 }
+FANTASY_HAIR = {HAIR[name] for name in ("pink", "blue", "green", "purple", "lavender", "teal")}
 NATURAL_HAIR = ("#2C1B18", "#3B2219", "#5A3825", "#724133", "#8B5A3C", "#A55728", "#E0B86C", "#B8330F")
 DARK_HAIR = ("#1A1414", "#2C1B18", "#3B2219", "#5A3825")
 GREY_HAIR = ("#B4B0AD", "#D9D6D3", "#8C8680", "#F0EEEA")

@@ -50,10 +50,11 @@ _YOUNG = r"young|teen|teenage|teenager|youthful|student|kid|child"
 _MATURE = (r"mature|old|older|elderly|senior citizen|pensioner|middle[\s-]aged|grandfather|grandmother|grandpa|grandma|"
            r"retired")
 
-# Ethnicity words narrow the skin shades considered when no skin tone was given (indices into SKIN_SHADES).
+# Ethnicity words narrow the skin shades considered when no skin tone was given (indices into SKIN_SHADES);
+# the first row that matches wins, so "South Asian" must come before plain "Asian".
 _ETHNICITY_SHADES = (
-    (r"east asian|chinese|japanese|korean|vietnamese|filipino|thai|asian", (0, 5)),
     (r"south asian|indian|pakistani|bangladeshi|sri lankan|nepali|desi", (3, 8)),
+    (r"east asian|chinese|japanese|korean|vietnamese|filipino|thai|asian", (0, 5)),
     (r"middle eastern|arab|arabic|persian|iranian|turkish|egyptian|moroccan|north african", (2, 6)),
     (r"african|black|nigerian|kenyan|ghanaian|ethiopian|somali|caribbean", (6, 10)),
     (r"hispanic|latino|latina|latinx|mexican|brazilian|mixed|biracial", (2, 8)),

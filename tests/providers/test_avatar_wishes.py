@@ -58,6 +58,8 @@ def test_black_in_a_prompt_is_no_ethnicity_but_in_the_field_it_is():
     assert _wishes("a man in a black hoodie").skin_shades == palette.SKIN_SHADES
     assert set(_wishes("a portrait", ethnicity="Black").skin_shades) < set(palette.SKIN_SHADES)
     assert set(_wishes("a Korean student").skin_shades) < set(palette.SKIN_SHADES)
+    assert _wishes("a portrait", ethnicity="South Asian").skin_shades != _wishes("a portrait",
+                                                                                 ethnicity="Asian").skin_shades
 
 
 def test_generic_hair_words_count_only_before_hair_in_the_prompt():
