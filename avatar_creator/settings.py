@@ -12,6 +12,7 @@ from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from avatar_creator.errors import ConfigurationError
+from avatar_creator.providers.prompts import DEFAULT_NEGATIVE_TERMS, DEFAULT_QUALITY_TERMS
 
 RATE_LIMIT_NAMES = ("login", "register", "generate", "upload")
 
@@ -76,7 +77,8 @@ class Settings(BaseSettings):
     diffusers_device: str = "auto"
     diffusers_steps: int | None = Field(None, ge=1, le=200)
     diffusers_guidance: float | None = Field(None, ge=0)
-    quality_terms: str | None = None
+    prompt_quality_terms: str = DEFAULT_QUALITY_TERMS
+    prompt_negative_terms: str = DEFAULT_NEGATIVE_TERMS
 
     @field_validator("cors_origins", mode="before")
     @classmethod
