@@ -7,7 +7,7 @@ import io
 import struct
 from dataclasses import dataclass
 
-from PIL import Image, ImageOps
+from PIL import Image, ImageFile, ImageOps
 
 from .colour import flatten, to_srgb
 from .errors import InvalidImage, UnsupportedImageType
@@ -55,7 +55,12 @@ def process_upload(
     declared = declared_size(data, mime_type)
     if declared is not None:  # before Pillow: its WebP reader allocates the whole canvas when it opens a file
         _check_not_too_large(declared, max_side, max_pixels)
-    image = _open(data, mime_type)
+    try:
+        image = _open(data, mime_type)
+    except Image.DecompressionBombError as error:  # Pillow's own limit, reached only by HEIC (size not read above)
+        raise InvalidImage(
+            f"image is over {Image.MAX_IMAGE_PIXELS * 2 / 1e6:.0f} megapixels; {_limits(max_side, max_pixels)}"
+        ) from error
     _check_not_too_large(image.size, max_side, max_pixels)
     if image.format in _ANIMATABLE and getattr(image, "is_animated", False):
         raise InvalidImage("image is animated; only still images are accepted")
@@ -79,14 +84,12 @@ def process_upload(
     )
 
 
-def _open(data: bytes, mime_type: str) -> Image.ImageFile.ImageFile:
+def _open(data: bytes, mime_type: str) -> ImageFile.ImageFile:
     """Read the header only, with the one Pillow plugin the bytes were sniffed as."""
     if mime_type == HEIC:
         _register_heif_opener()
     try:
         return Image.open(io.BytesIO(data), formats=[_PILLOW_FORMATS[mime_type]])
-    except Image.DecompressionBombError as error:
-        raise InvalidImage(f"image is larger than {Image.MAX_IMAGE_PIXELS * 2:,} pixels") from error
     except _DECODE_ERRORS as error:
         raise InvalidImage("image could not be decoded: it is truncated or corrupt") from error
 
@@ -104,9 +107,11 @@ def _register_heif_opener() -> None:
 def _check_not_too_large(size: tuple[int, int], max_side: int, max_pixels: int) -> None:
     width, height = size
     if max(width, height) > max_side or width * height > max_pixels:
-        raise InvalidImage(
-            f"image is {width}×{height}; at most {max_side} pixels on a side and {max_pixels / 1e6:g} megapixels"
-        )
+        raise InvalidImage(f"image is {width}×{height}; {_limits(max_side, max_pixels)}")
+
+
+def _limits(max_side: int, max_pixels: int) -> str:
+    return f"at most {max_side} pixels on a side and {max_pixels / 1e6:g} megapixels"
 
 
 def _check_sides(size: tuple[int, int], min_side: int, max_side: int, max_pixels: int) -> None:

@@ -341,6 +341,14 @@ def test_palette_png_with_transparency_keeps_its_alpha():
     assert stored.getpixel((290, 10))[3] == 0
 
 
+def test_rgb_png_with_a_transparent_colour_gets_alpha():
+    image = Image.new("RGB", (300, 300), BLUE)
+    ImageDraw.Draw(image).rectangle((0, 0, 99, 99), fill=RED)
+    stored = assert_clean(process_upload(encode(image, "PNG", transparency=RED)), "image/png", (300, 300))
+    assert stored.mode == "RGBA"
+    assert stored.getpixel((50, 50))[3] == 0 and stored.getpixel((200, 200)) == (*BLUE, 255)
+
+
 def test_grayscale_png_with_alpha_keeps_it():
     image = Image.new("LA", (300, 300), (200, 255))
     ImageDraw.Draw(image).rectangle((0, 0, 99, 99), fill=(200, 0))
@@ -385,6 +393,30 @@ def test_heic_is_stored_as_jpeg():
     stored = assert_clean(process_upload(heic(image)), "image/jpeg", (400, 300))
     assert_close(colour_at(stored, (30, 30)), RED, 16)
     assert_close(colour_at(stored, (300, 200)), BLUE, 16)
+
+
+def heic_declaring(width: int, height: int) -> bytes:
+    """A real HEIC whose image-size property ('ispe') is rewritten to declare another size."""
+    data = bytearray(heic(Image.new("RGB", (300, 300), BLUE)))
+    size = data.index(b"ispe") + 8  # after the box type: version and flags, then width and height
+    data[size : size + 8] = struct.pack(">II", width, height)
+    return bytes(data)
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (lambda: heic_declaring(5000, 5000), "image is 5000×5000; at most 4096 pixels on a side and 40 megapixels"),
+        (lambda: heic_declaring(20000, 20000), "image is over 179 megapixels; at most 4096 pixels on a side"),
+        (lambda: heic_declaring(300, 200), CORRUPT),  # declares a size its picture does not have
+        (lambda: heic(photo())[:600], CORRUPT),
+    ],
+    ids=["5000x5000", "20000x20000", "wrong size", "truncated"],
+)
+def test_bad_heic_is_refused(data, message):
+    with pytest.raises(InvalidImage) as raised:
+        process_upload(data())
+    assert raised.value.message.startswith(message)
 
 
 def test_transparent_heic_is_flattened_onto_white():
