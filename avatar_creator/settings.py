@@ -164,15 +164,20 @@ class Settings(BaseSettings):
         """Create the data folders and fail with one clear line when they cannot be written."""
         for folder in (self.data_dir, self.files_dir):
             try:
-                folder.mkdir(parents=True, exist_ok=True)
-                probe = folder / ".write-test"
-                probe.write_bytes(b"")
-                probe.unlink()
+                ensure_writable(folder)
             except OSError as error:
                 raise ConfigurationError(
                     f"AVATAR_DATA_DIR: cannot write to {folder} ({error.strerror}); choose a writable folder"
                 ) from error
         _ = self.secret
+
+
+def ensure_writable(folder: Path) -> None:
+    """Create ``folder`` if needed and prove a file can be written there; raises ``OSError`` when not."""
+    folder.mkdir(parents=True, exist_ok=True)
+    probe = folder / f".write-test-{os.getpid()}"
+    probe.write_bytes(b"")
+    probe.unlink()
 
 
 def load_settings(**overrides: object) -> Settings:
