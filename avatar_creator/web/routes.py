@@ -140,26 +140,22 @@ def signout(request: Request, user: VerifiedUser, session: SessionDep) -> Respon
 # Projects
 
 def _projects_page(request: Request, session: Session, user: User, *, status_code: int = 200,
-                   open_dialog: str | None = None, errors: dict | None = None, values: dict | None = None
-                   ) -> Response:
+                   errors: dict | None = None, **context) -> Response:
+    """The projects grid; ``context`` may open a dialog on load (a refused form, shown again with its messages)."""
     projects = projects_service.list_for_user(session=session, user_id=user.id)
     return render(request, "projects.html", {
-        "projects": _project_cards(request, session, projects), "open_dialog": open_dialog,
-        "errors": errors or {}, "values": values or {},
+        "projects": _project_cards(request, session, projects), "errors": errors or {}, "values": {}, **context,
     }, user=user, status_code=status_code, page_url="/projects", toasts=forms.toasts(errors or {}))
 
 
 def _project_page(request: Request, session: Session, user: User, project_id: str, *, status_code: int = 200,
-                  open_dialog: str | None = None, errors: dict | None = None, values: dict | None = None
-                  ) -> Response:
+                  errors: dict | None = None, **context) -> Response:
     project = projects_service.get_owned(session=session, user_id=user.id, project_id=project_id)
     avatars, counts = avatars_service.newest_by_project(session=session, project_ids=[project.id],
                                                         limit_per_project=GALLERY_LIMIT)
-    file_url = request.app.state.file_url
     return render(request, "project.html", {
-        "project": project, "avatar_count": counts.get(project.id, 0), "file_url": file_url,
-        "avatars": avatars.get(project.id, []), "open_dialog": open_dialog, "errors": errors or {},
-        "values": values or {},
+        "project": project, "avatar_count": counts.get(project.id, 0), "file_url": request.app.state.file_url,
+        "avatars": avatars.get(project.id, []), "errors": errors or {}, "values": {}, **context,
     }, user=user, status_code=status_code, page_url=f"/projects/{project.id}", toasts=forms.toasts(errors or {}))
 
 
@@ -183,19 +179,37 @@ def project_page(project_id: str, request: Request, user: WebUser, session: Sess
     return _project_page(request, session, user, project_id)
 
 
+@router.get("/projects/{project_id}/rename")
+def rename_dialog(project_id: str, request: Request, user: WebUser, session: SessionDep,
+                  back: str | None = None) -> Response:
+    project = projects_service.get_owned(session=session, user_id=user.id, project_id=project_id)
+    return render(request, "partials/rename_dialog.html", {
+        "project": project, "back": local_path(back, f"/projects/{project_id}"), "errors": {},
+        "values": {"name": project.name, "description": project.description or ""}})
+
+
 @router.post("/projects/{project_id}/rename")
 def rename_project(project_id: str, request: Request, user: VerifiedUser, form: FormDep,
                    session: SessionDep) -> Response:
     back = local_path(form.get("back"), f"/projects/{project_id}")
     body, errors = forms.parse(ProjectUpdate, form, ("name", "description"))
     if errors:
-        shown = dict(status_code=400, open_dialog=f"rename-{project_id}", errors=errors, values=form)
+        project = projects_service.get_owned(session=session, user_id=user.id, project_id=project_id)
+        dialog = {"dialog": "partials/rename_dialog.html", "project": project, "back": back, "values": form}
         if back == "/projects":
-            return _projects_page(request, session, user, **shown)
-        return _project_page(request, session, user, project_id, **shown)
+            return _projects_page(request, session, user, status_code=400, errors=errors, **dialog)
+        return _project_page(request, session, user, project_id, status_code=400, errors=errors, **dialog)
     changes = body.model_dump(include={"name", "description"})
     project = projects_service.update(session=session, user_id=user.id, project_id=project_id, changes=changes)
     return redirect(back, flash=f"Renamed to “{project.name}”.")
+
+
+@router.get("/projects/{project_id}/delete")
+def delete_dialog(project_id: str, request: Request, user: WebUser, session: SessionDep) -> Response:
+    project = projects_service.get_owned(session=session, user_id=user.id, project_id=project_id)
+    _, counts = avatars_service.newest_by_project(session=session, project_ids=[project.id], limit_per_project=0)
+    return render(request, "partials/delete_dialog.html", {"project": project,
+                                                           "avatar_count": counts.get(project.id, 0)})
 
 
 @router.post("/projects/{project_id}/delete")

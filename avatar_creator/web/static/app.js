@@ -38,16 +38,83 @@
 
   function localTimes(root) {
     var format = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
-    root.querySelectorAll("time[datetime]").forEach(function (el) {
+    within(root, "time[datetime]").forEach(function (el) {
       var date = new Date(el.getAttribute("datetime"));
       if (!isNaN(date)) el.textContent = format.format(date);
     });
   }
 
+  // The generate button shows what the chosen variations cost, and is disabled with a reason when the balance is short.
+  function updateCost(form) {
+    var unit = Number(form.dataset.unitCost);
+    var checked = form.querySelector("input[name=count]:checked");
+    var count = checked ? Number(checked.value) : 1;
+    var balanceEl = document.getElementById("credit-balance");
+    var balance = balanceEl ? Number(balanceEl.dataset.balance) : Infinity;
+    var cost = unit * count;
+    form.querySelectorAll("[data-cost]").forEach(function (el) { el.textContent = cost; });
+    form.querySelectorAll("[data-balance-text]").forEach(function (el) { el.textContent = balance; });
+    form.querySelectorAll("[data-cost-label]").forEach(function (el) {
+      el.textContent = count + (count === 1 ? " avatar" : " avatars");
+    });
+    var short = cost > balance;
+    form.querySelector("[data-cost-button]").disabled = short;
+    form.querySelector("[data-cost-reason]").hidden = !short;
+  }
+
+  // Upload: a dropped or picked file is previewed before it is sent; the name defaults to the file's.
+  function showPreview(zone, file) {
+    var img = zone.querySelector("[data-preview]");
+    if (img.dataset.url) URL.revokeObjectURL(img.dataset.url);
+    img.dataset.url = URL.createObjectURL(file);
+    img.src = img.dataset.url;
+    zone.classList.add("has-file");
+    zone.querySelector("[data-file-name]").textContent = file.name + " · " + Math.ceil(file.size / 1024) + " KB";
+    var form = zone.closest("form");
+    var name = form && form.querySelector("input[name=name]");
+    if (name && !name.value) name.value = file.name.replace(/\.[^.]+$/, "").slice(0, 100);
+  }
+
+  function initDropzone(zone) {
+    var input = zone.querySelector("input[type=file]");
+    input.addEventListener("change", function () { if (input.files[0]) showPreview(zone, input.files[0]); });
+    ["dragenter", "dragover"].forEach(function (type) {
+      zone.addEventListener(type, function (event) { event.preventDefault(); zone.classList.add("dragging"); });
+    });
+    ["dragleave", "drop"].forEach(function (type) {
+      zone.addEventListener(type, function () { zone.classList.remove("dragging"); });
+    });
+    zone.addEventListener("drop", function (event) {
+      event.preventDefault();
+      if (!event.dataTransfer.files.length) return;
+      input.files = event.dataTransfer.files;
+      showPreview(zone, input.files[0]);
+    });
+  }
+
+  document.addEventListener("htmx:xhr:progress", function (event) {
+    var bar = event.target.querySelector && event.target.querySelector("[data-upload-progress]");
+    if (bar && event.detail.lengthComputable) {
+      bar.hidden = false;
+      bar.value = Math.round((event.detail.loaded / event.detail.total) * 100);
+    }
+  });
+
+  // htmx hands onLoad the new element itself, which querySelectorAll alone would skip.
+  function within(root, selector) {
+    var found = Array.from(root.querySelectorAll(selector));
+    return root.matches && root.matches(selector) ? [root].concat(found) : found;
+  }
+
   function init(root) {
     localTimes(root);
-    root.querySelectorAll("[data-toast]").forEach(scheduleDismiss);
-    root.querySelectorAll("dialog[data-open-on-load]").forEach(function (dialog) {
+    within(root, "[data-cost-form]").forEach(function (form) {
+      form.addEventListener("change", function () { updateCost(form); });
+      updateCost(form);
+    });
+    within(root, "[data-dropzone]").forEach(initDropzone);
+    within(root, "[data-toast]").forEach(scheduleDismiss);
+    within(root, "dialog[data-open-on-load]").forEach(function (dialog) {
       if (!dialog.open) dialog.showModal();
     });
   }
