@@ -10,12 +10,9 @@ import json
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
+from fastapi.exceptions import WebSocketRequestValidationError
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy.exc import DBAPIError
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from avatar_creator.errors import AppError
 from avatar_creator.web.rendering import is_fragment_request, is_htmx, render, toast_fragment
 from avatar_creator.web.session import SignInRequired
 
@@ -24,7 +21,6 @@ NOT_WEB_PREFIXES = ("/api/", "/health", "/metrics", "/uploads/", "/static/", "/d
 TITLES = {400: "That did not work", 402: "Not enough credits", 403: "This form has expired",
           404: "Page not found", 405: "Not allowed here", 409: "That clashes with something",
           413: "Too large", 415: "Unsupported file", 429: "Slow down a little", 503: "Unavailable for a moment"}
-HANDLED = (RequestValidationError, AppError, StarletteHTTPException, DBAPIError, Exception)
 
 
 def is_web_request(request: Request) -> bool:
@@ -69,7 +65,8 @@ async def _to_sign_in(request: Request, _error: SignInRequired) -> Response:
 
 
 def install(app: FastAPI) -> None:
-    """Wrap the API's error handlers (installed first) so web requests get HTML."""
-    for error_class in HANDLED:
-        app.add_exception_handler(error_class, _html_or_json(app.exception_handlers[error_class]))
+    """Wrap every error handler the API installed before this, so web requests get HTML."""
+    for key, handler in list(app.exception_handlers.items()):
+        if key is not WebSocketRequestValidationError:
+            app.add_exception_handler(key, _html_or_json(handler))
     app.add_exception_handler(SignInRequired, _to_sign_in)

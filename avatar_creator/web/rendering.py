@@ -41,6 +41,12 @@ def hue(key: str) -> int:
     return int(hashlib.sha256(key.encode()).hexdigest()[:4], 16) % 360
 
 
+def ordinal(number: int) -> str:
+    """1st, 2nd, 3rd, 4th … 11th, 12th, 13th … 21st."""
+    suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    return f"{number}{suffix}"
+
+
 def plural(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
@@ -49,6 +55,7 @@ templates.env.globals["static_url"] = static_url
 templates.env.filters["when"] = format_when
 templates.env.filters["plural"] = plural
 templates.env.filters["hue"] = hue
+templates.env.filters["ordinal"] = ordinal
 
 
 class CachedStaticFiles(StaticFiles):
@@ -71,7 +78,8 @@ def is_fragment_request(request: Request) -> bool:
 
 
 def render(request: Request, template: str, context: dict[str, Any] | None = None, *, user: User | None = None,
-           status_code: int = 200, toasts: list[dict] | None = None, page_url: str | None = None) -> HTMLResponse:
+           status_code: int = 200, toasts: list[dict] | None = None, page_url: str | None = None,
+           headers: dict[str, str] | None = None) -> HTMLResponse:
     """A full page (or, for a boosted request, the same page that htmx swaps in).
 
     ``page_url`` is where the page lives when a form post answers with it (a refused form), so the address bar and a
@@ -81,10 +89,10 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
     shown = list(toasts or []) + ([{"kind": "success", "message": flash}] if flash else [])
     response = templates.TemplateResponse(request, template, {
         "user": user, "csrf_token": getattr(request.state, "csrf_token", None), "toasts": shown, **(context or {}),
-    }, status_code=status_code)
+    }, status_code=status_code, headers=headers)
     if flash:
         response.delete_cookie(FLASH_COOKIE, path="/")
-    if page_url and is_htmx(request):
+    if page_url and is_htmx(request) and request.method != "GET":
         response.headers["HX-Push-Url"] = page_url
     return response
 
