@@ -39,15 +39,18 @@ def flatten(rgb: Image.Image, alpha: Image.Image) -> Image.Image:
 def _to_8bit(image: Image.Image) -> Image.Image:
     """Collapse every mode a JPEG, PNG, WebP or HEIC can decode to into L, LA, RGB, RGBA or CMYK."""
     mode = image.mode
+    if mode.startswith("I"):  # 16-bit grayscale PNG: scale, as convert() would clip everything above 255 to white
+        scaled = image.point(lambda value: value / 257, "L")
+        # Keep the ICC profile; a 16-bit transparent colour (very rare) no longer matches any 8-bit value.
+        scaled.info = {key: value for key, value in image.info.items() if key != "transparency"}
+        image, mode = scaled, "L"
+    if "transparency" in image.info and mode in ("1", "L", "RGB", "P"):  # a PNG's transparent colour or palette
+        return image.convert("RGBA")
     if mode in ("L", "LA", "RGB", "RGBA", "CMYK"):
         return image
-    if mode.startswith("I"):  # 16-bit grayscale PNG: scale, as convert() would clip everything above 255 to white
-        return image.point(lambda value: value / 257, "L")
     if mode == "1":
         return image.convert("L")
-    if mode in ("P", "PA") and ("transparency" in image.info or mode == "PA"):
-        return image.convert("RGBA")
-    if mode in ("La", "RGBa"):  # premultiplied alpha
+    if mode in ("PA", "La", "RGBa"):
         return image.convert("RGBA")
     return image.convert("RGB")  # P, YCbCr, RGBX
 

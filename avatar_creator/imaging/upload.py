@@ -7,7 +7,7 @@ import io
 import struct
 from dataclasses import dataclass
 
-from PIL import Image, ImageOps
+from PIL import ExifTags, Image, ImageFile
 
 from .colour import flatten, to_srgb
 from .errors import InvalidImage, UnsupportedImageType
@@ -23,6 +23,16 @@ PNG_COMPRESS_LEVEL = 3  # 2048² photo: level 6 takes ~2× as long for ~10% smal
 _PILLOW_FORMATS = {JPEG: "JPEG", PNG: "PNG", WEBP: "WEBP", HEIC: "HEIF"}
 _EXTENSIONS = {JPEG: "jpg", PNG: "png", WEBP: "webp"}
 _ANIMATABLE = {"PNG", "WEBP"}  # a multi-picture JPEG (MPO) or a multi-image HEIC keeps its primary picture instead
+# EXIF orientation -> the transposition that shows the picture upright.
+_ORIENTATIONS = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
 # What Pillow's decoders raise for truncated or corrupt data; anything else is a bug and should surface as one.
 _DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, struct.error)
 
@@ -55,7 +65,12 @@ def process_upload(
     declared = declared_size(data, mime_type)
     if declared is not None:  # before Pillow: its WebP reader allocates the whole canvas when it opens a file
         _check_not_too_large(declared, max_side, max_pixels)
-    image = _open(data, mime_type)
+    try:
+        image = _open(data, mime_type)
+    except Image.DecompressionBombError as error:  # Pillow's own limit, reached only by HEIC (size not read above)
+        raise InvalidImage(
+            f"image is over {Image.MAX_IMAGE_PIXELS * 2 / 1e6:.0f} megapixels; {_limits(max_side, max_pixels)}"
+        ) from error
     _check_not_too_large(image.size, max_side, max_pixels)
     if image.format in _ANIMATABLE and getattr(image, "is_animated", False):
         raise InvalidImage("image is animated; only still images are accepted")
@@ -63,7 +78,7 @@ def process_upload(
         image.load()
     except _DECODE_ERRORS as error:
         raise InvalidImage("image could not be decoded: it is truncated or corrupt") from error
-    ImageOps.exif_transpose(image, in_place=True)
+    image = _upright(image)
     _check_sides(image.size, min_side, max_side, max_pixels)
 
     stored_mime = JPEG if mime_type == HEIC else mime_type
@@ -79,16 +94,29 @@ def process_upload(
     )
 
 
-def _open(data: bytes, mime_type: str) -> Image.ImageFile.ImageFile:
+def _open(data: bytes, mime_type: str) -> ImageFile.ImageFile:
     """Read the header only, with the one Pillow plugin the bytes were sniffed as."""
     if mime_type == HEIC:
         _register_heif_opener()
     try:
         return Image.open(io.BytesIO(data), formats=[_PILLOW_FORMATS[mime_type]])
-    except Image.DecompressionBombError as error:
-        raise InvalidImage(f"image is larger than {Image.MAX_IMAGE_PIXELS * 2:,} pixels") from error
     except _DECODE_ERRORS as error:
         raise InvalidImage("image could not be decoded: it is truncated or corrupt") from error
+
+
+def _upright(image: Image.Image) -> Image.Image:
+    """``image`` turned as its EXIF orientation says (pillow-heif has already turned HEIC pictures).
+
+    Not ``ImageOps.exif_transpose``: it writes the EXIF back, which raises on corrupt tags we are about to drop anyway.
+    """
+    try:
+        orientation = image.getexif().get(ExifTags.Base.Orientation)
+    except _DECODE_ERRORS:
+        return image  # unreadable EXIF: show the picture as stored, as browsers do
+    method = _ORIENTATIONS.get(orientation) if isinstance(orientation, int) else None
+    if method is None:
+        return image
+    return image.transpose(method)  # keeps ``info``, so the ICC profile still reaches the colour conversion
 
 
 @functools.cache
@@ -104,9 +132,11 @@ def _register_heif_opener() -> None:
 def _check_not_too_large(size: tuple[int, int], max_side: int, max_pixels: int) -> None:
     width, height = size
     if max(width, height) > max_side or width * height > max_pixels:
-        raise InvalidImage(
-            f"image is {width}×{height}; at most {max_side} pixels on a side and {max_pixels / 1e6:g} megapixels"
-        )
+        raise InvalidImage(f"image is {width}×{height}; {_limits(max_side, max_pixels)}")
+
+
+def _limits(max_side: int, max_pixels: int) -> str:
+    return f"at most {max_side} pixels on a side and {max_pixels / 1e6:g} megapixels"
 
 
 def _check_sides(size: tuple[int, int], min_side: int, max_side: int, max_pixels: int) -> None:
