@@ -17,7 +17,7 @@ from avatar_creator import signing
 from avatar_creator.auth import service as auth_service
 from avatar_creator.deps import session_token
 from avatar_creator.errors import NotFound, Unauthorized
-from avatar_creator.storage import InvalidKey, KeyNotFound, Storage, validate_key
+from avatar_creator.storage import InvalidKey, KeyNotFound, Storage, owner_of, validate_key
 
 router = APIRouter(tags=["files"])
 CONTENT_TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
@@ -38,12 +38,6 @@ class FileUrls:
 
     def verify(self, key: str, exp: str | None, sig: str | None) -> bool:
         return signing.verify(key, exp, sig, secret=self._secret, now=self._clock())
-
-
-def owner_of(key: str) -> str | None:
-    """The user a key belongs to (keys are ``u/<user id>/<random>.<ext>``, see ``storage.new_key``)."""
-    parts = key.split("/")
-    return parts[1] if len(parts) == 3 and parts[0] == "u" else None
 
 
 def file_response(request: Request, storage: Storage, key: str, *, headers: dict[str, str] | None = None) -> Response:

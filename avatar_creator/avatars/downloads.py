@@ -20,7 +20,7 @@ _CHUNK_BYTES = 256 * 1024
 
 def safe_stem(name: str) -> str:
     """``name`` as a file name without a folder, controls or quotes (Unicode kept), at most ``MAX_STEM`` long."""
-    stem = _UNSAFE.sub("_", name).strip(" ._")[:MAX_STEM].strip(" ._")
+    stem = _UNSAFE.sub("_", name).strip(" .")[:MAX_STEM].strip(" .")
     return stem or "avatar"
 
 
@@ -28,7 +28,7 @@ def attachment(name: str, extension: str) -> str:
     """``Content-Disposition`` for a download (RFC 6266): an ASCII fallback plus the UTF-8 name (RFC 5987)."""
     stem = safe_stem(name)
     ascii_stem = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode()
-    ascii_stem = _NOT_PLAIN_ASCII.sub("_", ascii_stem).strip(" ._") or "avatar"
+    ascii_stem = _NOT_PLAIN_ASCII.sub("_", ascii_stem).strip(" .") or "avatar"
     return (f'attachment; filename="{ascii_stem}.{extension}"; '
             f"filename*=UTF-8''{quote(f'{stem}.{extension}', safe='')}")
 

@@ -21,17 +21,20 @@ TEXT_BYTES_LIMIT = 64 * 1024  # every text field together; the longest real one 
 
 @dataclass
 class UploadForm:
-    """The text fields (first value of each name) and the file's bytes (None when no ``image`` part came)."""
+    """The expected text fields (first value of each), the file (None when no ``image`` part came) and the names of
+    the other parts, which are read past but not kept."""
 
     fields: dict[str, str] = field(default_factory=dict)
     image: bytes | None = None
+    ignored: list[str] = field(default_factory=list)
 
 
 class _Collector:
     """python-multipart callbacks that gather the parts, enforcing the limits as data arrives."""
 
-    def __init__(self, max_file_bytes: int):
+    def __init__(self, max_file_bytes: int, text_fields: frozenset[str]):
         self.max_file_bytes = max_file_bytes
+        self.text_fields = text_fields
         self.form = UploadForm()
         self.finished = False
         self._image = bytearray()
@@ -81,15 +84,19 @@ class _Collector:
             return
         self._text_bytes += end - start
         if self._text_bytes > TEXT_BYTES_LIMIT:
-            raise PayloadTooLarge(f"the form's text fields are larger than {TEXT_BYTES_LIMIT:,} bytes")
-        self._value += data[start:end]
+            raise PayloadTooLarge(f"the form's other fields are larger than {TEXT_BYTES_LIMIT:,} bytes")
+        if self._name in self.text_fields:
+            self._value += data[start:end]
 
     def _part_end(self) -> None:
         if self._name == FILE_FIELD:
             self.form.image = bytes(self._image)
             self._image = bytearray()
             return
-        if not self._name or self._name in self.form.fields:
+        if self._name not in self.text_fields:
+            self.form.ignored.append(self._name)
+            return
+        if self._name in self.form.fields:
             return
         try:
             self.form.fields[self._name] = self._value.decode("utf-8")
@@ -100,8 +107,9 @@ class _Collector:
         self.finished = True
 
 
-async def read_upload_form(request: Request, *, max_file_bytes: int) -> UploadForm:
-    """The multipart body's fields and file; ``PayloadTooLarge`` as soon as the file or the body passes its limit."""
+async def read_upload_form(request: Request, *, max_file_bytes: int, text_fields: frozenset[str]) -> UploadForm:
+    """The multipart body's ``image`` and ``text_fields``; ``PayloadTooLarge`` as soon as the file or the body passes
+    its limit."""
     media_type, options = parse_options_header(request.headers.get("content-type", ""))
     boundary = options.get(b"boundary")
     if media_type != b"multipart/form-data" or not boundary:
@@ -110,7 +118,7 @@ async def read_upload_form(request: Request, *, max_file_bytes: int) -> UploadFo
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > body_limit:  # honest and too large: refuse before reading
         raise PayloadTooLarge(f"the body is larger than the limit of {max_file_bytes:,} bytes for the image")
-    collector = _Collector(max_file_bytes)
+    collector = _Collector(max_file_bytes, text_fields)
     received = 0
     try:
         parser = MultipartParser(boundary, collector.callbacks())

@@ -24,15 +24,18 @@ from avatar_creator.imaging import process_upload
 from avatar_creator.projects import service as projects_service
 
 router = APIRouter(prefix="/api/apps/avatar-creator", tags=["avatars"])
+FORM_FIELDS = frozenset(field.alias for field in AvatarUpload.model_fields.values())
 
 
 @router.post("/projects/{project_id}/avatars/upload", status_code=status.HTTP_201_CREATED)
 async def upload_avatar(project_id: str, request: Request, response: Response) -> dict:
     user_id, rate_headers = await run_in_threadpool(_authorise, request, project_id)
     response.headers.update(rate_headers)
-    form = await read_upload_form(request, max_file_bytes=request.app.state.settings.max_upload_bytes)
+    form = await read_upload_form(request, max_file_bytes=request.app.state.settings.max_upload_bytes,
+                                  text_fields=FORM_FIELDS)
     if form.image is None:
-        raise ValidationFailed("image: required (a multipart file field named 'image')", field=FILE_FIELD)
+        sent = f"; the form had {', '.join(repr(name) for name in form.ignored)}" if form.ignored else ""
+        raise ValidationFailed(f"image: required, as a multipart file field named 'image'{sent}", field=FILE_FIELD)
     fields = _validate_fields(form.fields)
     return await run_in_threadpool(_store, request, user_id, project_id, form.image, fields)
 

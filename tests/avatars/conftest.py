@@ -96,3 +96,10 @@ def user(client) -> dict:
 @pytest.fixture
 def project(client, user) -> dict:
     return create_project(client, user["headers"])
+
+
+def create_avatar(client, user: dict, project_id: str, *, name: str = "Portrait", **fields: str) -> dict:
+    """Upload a small photo; returns the avatar."""
+    response = upload(client, user, project_id, jpeg(300, 300, seed=len(name)), name=name, fields=fields)
+    assert response.status_code == 201, response.text
+    return response.json()["avatar"]
