@@ -215,3 +215,39 @@ def test_upload_appears_in_the_project(client, user, project):
     shown = client.get(f"{API}/projects/{project['id']}", headers=user["headers"]).json()["project"]
     assert shown["avatarCount"] == 1 and shown["avatars"][0]["id"] == avatar["id"]
     assert shown["coverThumbnailUrl"] == avatar["thumbnailUrl"]
+
+
+def test_cookie_uploads_need_the_csrf_token(client, user, project, files_dir):
+    body, content_type = with_image(jpeg(300, 300), "x.jpg")
+    client.cookies.set("avatar_session", user["token"])
+    try:
+        refused = client.post(upload_path(project["id"]), content=body, headers={"Content-Type": content_type})
+        assert refused.status_code == 403 and refused.json()["error"]["code"] == "CSRF_FAILED"
+        accepted = client.post(upload_path(project["id"]), content=body,
+                               headers={"Content-Type": content_type, "X-CSRF-Token": user["csrfToken"]})
+        assert accepted.status_code == 201, accepted.text
+    finally:
+        client.cookies.clear()
+
+
+def test_uploads_are_rate_limited_per_user(tmp_path, database_url):
+    from fastapi.testclient import TestClient
+
+    from avatar_creator.app import create_app
+    from tests.conftest import make_settings
+    from tests.factories import create_project, register
+
+    app = create_app(make_settings(tmp_path, database_url, rate_limits="on", rate_limit_upload="2/minute"))
+    with TestClient(app) as client:
+        user, other = register(client), register(client)
+        project = create_project(client, user["headers"])
+        body, content_type = with_image(jpeg(300, 300), "x.jpg")
+        answers = [client.post(upload_path(project["id"]), content=body,
+                               headers={**user["headers"], "Content-Type": content_type}) for _ in range(3)]
+        assert [answer.status_code for answer in answers] == [201, 201, 429]
+        assert answers[0].headers["x-ratelimit-remaining"] == "1"
+        assert answers[2].json()["error"]["code"] == "RATE_LIMITED" and int(answers[2].headers["retry-after"]) > 0
+        assert len(client.get(f"{API}/avatars", headers=user["headers"]).json()["avatars"]) == 2
+        other_project = create_project(client, other["headers"])
+        assert client.post(upload_path(other_project["id"]), content=body,
+                           headers={**other["headers"], "Content-Type": content_type}).status_code == 201
