@@ -94,7 +94,8 @@ class _Collector:
             self._image = bytearray()
             return
         if self._name not in self.text_fields:
-            self.form.ignored.append(self._name)
+            if self._name:
+                self.form.ignored.append(self._name)
             return
         if self._name in self.form.fields:
             return

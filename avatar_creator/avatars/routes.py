@@ -9,7 +9,14 @@ from fastapi.responses import StreamingResponse
 
 from avatar_creator.avatars import service, usage
 from avatar_creator.avatars.downloads import attachment, project_zip
-from avatar_creator.avatars.schemas import SOURCE_TYPE, AvatarUpdate, UsageCreate, UsageRead, UsageSummary, avatar_to_api
+from avatar_creator.avatars.schemas import (
+    SOURCE_TYPE,
+    AvatarUpdate,
+    UsageCreate,
+    UsageRead,
+    UsageSummary,
+    avatar_to_api,
+)
 from avatar_creator.db import utcnow
 from avatar_creator.deps import CurrentUser, SessionDep
 from avatar_creator.projects import service as projects_service

@@ -8,7 +8,6 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import pytest
 from PIL import ExifTags, Image, ImageDraw
 
 from avatar_creator.imaging import UnsupportedImageType, sniff
@@ -31,6 +30,11 @@ class Refusal:
 
 def with_image(data: bytes, filename: str = "photo.png") -> tuple[bytes, str]:
     return multipart([("image", filename, data), ("name", None, "Portrait")])
+
+
+def cut(request: tuple[bytes, str], last: int) -> tuple[bytes, str]:
+    """The request with the last bytes of its body missing."""
+    return request[0][:-last], request[1]
 
 
 def with_fields(**fields: str) -> Callable[[], tuple[bytes, str]]:
@@ -67,8 +71,8 @@ FORM_REFUSALS = [
                                              ("name", None, "P")]), 400, "VALIDATION_ERROR", "image"),
     Refusal("JSON instead of multipart", lambda: (b'{"name": "P", "image": "aGVsbG8="}', "application/json"), 400,
             "VALIDATION_ERROR", "image"),
-    Refusal("multipart cut before its closing boundary", lambda: (with_image(jpeg(300, 300))[0][:-40],
-                                                                   with_image(b"")[1]), 400, "VALIDATION_ERROR", "image"),
+    Refusal("multipart cut before its closing boundary", lambda: cut(with_image(jpeg(300, 300)), 40), 400,
+            "VALIDATION_ERROR", "image"),
 ]
 
 
