@@ -97,6 +97,16 @@ def test_a_rolled_back_savepoint_does_not_touch_the_outer_transactions_files(dat
     assert files_on_disk(storage.root) == {avatar.storage_key, avatar.thumbnail_key}
 
 
+def test_a_released_savepoint_is_not_the_commit(database, storage, owner, picture):
+    # credits.refund runs in a savepoint: its release must not count as the commit of the files written before it
+    with pytest.raises(RuntimeError), database.session() as session:
+        add(session, storage, owner, picture)
+        with session.begin_nested():
+            session.execute(select(1))
+        raise RuntimeError("a later step failed")
+    assert files_on_disk(storage.root) == set()
+
+
 def test_deletes_wait_for_the_commit(database, storage, owner, picture):
     with database.session() as session:
         avatar = add(session, storage, owner, picture)
