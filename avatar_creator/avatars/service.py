@@ -48,8 +48,9 @@ def add_avatar(*, session: Session, storage: Storage, user_id: str, project_id: 
     """Store an image and its thumbnail as a new avatar and count their bytes toward the user's storage.
 
     ``fields`` holds ``name`` and the persona and visual columns. The files get new random keys whose extension
-    matches their bytes, and are removed again unless the transaction commits. With ``enforce_quota`` (uploads) a
-    full quota raises ``StorageQuotaExceeded``; generated images pass False, as the user already paid for them.
+    matches their bytes, and are removed again unless the transaction commits. Raises ``NotFound`` when the project
+    is not the user's (or was just deleted); with ``enforce_quota`` (uploads), ``StorageQuotaExceeded`` when the
+    files do not fit. Generated images pass False: the user already paid for them.
     """
     unknown = set(fields) - FIELD_COLUMNS
     if unknown or "name" not in fields:
@@ -61,6 +62,7 @@ def add_avatar(*, session: Session, storage: Storage, user_id: str, project_id: 
     # Files first, then SQL: no database lock (SQLite's is global) is held while the bytes reach the disk.
     files.write(session=session, storage=storage, key=image_key, data=image)
     files.write(session=session, storage=storage, key=thumbnail_key, data=thumbnail)
+    _lock_project(session, user_id, project_id)
     stored_bytes = len(image) + len(thumbnail)
     _charge_storage(session, user_id, stored_bytes, enforce_quota=enforce_quota)
     avatar = Avatar(user_id=user_id, project_id=project_id, storage_key=image_key, thumbnail_key=thumbnail_key,
@@ -71,14 +73,6 @@ def add_avatar(*, session: Session, storage: Storage, user_id: str, project_id: 
     session.add(avatar)
     session.flush()
     return avatar
-
-
-def require_project(*, session: Session, user_id: str, project_id: str) -> None:
-    """Check the user owns the project and keep it from being deleted until this transaction ends."""
-    found = session.scalar(select(Project.id).where(Project.id == project_id, Project.user_id == user_id)
-                           .with_for_update(key_share=True))
-    if found is None:
-        raise NotFound("Project not found.")
 
 
 def get_owned(*, session: Session, user_id: str, avatar_id: str) -> Avatar:
@@ -198,6 +192,14 @@ def _extension(data: bytes, mime_type: str | None) -> str:
     if sniffed not in EXTENSIONS or (mime_type is not None and sniffed != mime_type):
         raise ValueError(f"bytes are {sniffed or 'not an image'}, not {mime_type or 'an image'}")
     return EXTENSIONS[sniffed]
+
+
+def _lock_project(session: Session, user_id: str, project_id: str) -> None:
+    """Check the user owns the project and keep it from being deleted until this transaction ends."""
+    found = session.scalar(select(Project.id).where(Project.id == project_id, Project.user_id == user_id)
+                           .with_for_update(key_share=True))
+    if found is None:
+        raise NotFound("Project not found.")
 
 
 def _charge_storage(session: Session, user_id: str, size: int, *, enforce_quota: bool) -> None:

@@ -69,7 +69,6 @@ def _store(request: Request, user_id: str, project_id: str, image: bytes, fields
     processed = process_upload(image)
     cost = state.settings.cost_upload
     with state.database.session() as session:
-        service.require_project(session=session, user_id=user_id, project_id=project_id)
         avatar = service.add_avatar(
             session=session, storage=state.storage, user_id=user_id, project_id=project_id, image=processed.data,
             mime_type=processed.mime_type, width=processed.width, height=processed.height,

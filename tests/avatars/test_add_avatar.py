@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from avatar_creator.auth.models import User
 from avatar_creator.avatars import files, service
 from avatar_creator.avatars.models import Avatar
 from avatar_creator.db import Database
-from avatar_creator.errors import StorageQuotaExceeded
+from avatar_creator.errors import NotFound, StorageQuotaExceeded
 from avatar_creator.imaging import process_upload
 from avatar_creator.projects.models import Project
 from avatar_creator.storage import LocalStorage
@@ -83,10 +82,15 @@ def test_a_failure_after_the_write_leaves_no_file(database, storage, owner, pict
         assert session.scalars(select(Avatar)).all() == []
 
 
-def test_a_database_error_after_the_write_leaves_no_file(database, storage, owner, picture):
-    with pytest.raises(IntegrityError), database.session() as session:
-        add(session, storage, owner, picture, project_id="no-such-project")  # the foreign key fails
-    assert files_on_disk(storage.root) == set()
+def test_a_project_gone_or_not_the_users_leaves_no_file(database, storage, owner, picture):
+    with database.session() as session:
+        stranger = User(email="stranger@example.com", password_hash="-", credit_balance=0, storage_used=0,
+                        storage_quota=10**9)
+        session.add(stranger)
+    for user_id, project_id in ((owner[0], "no-such-project"), (stranger.id, owner[1])):
+        with pytest.raises(NotFound), database.session() as session:
+            add(session, storage, (user_id, project_id), picture)
+    assert files_on_disk(storage.root) == set() and storage_used(database, stranger.id) == 0
 
 
 def test_a_rolled_back_savepoint_does_not_touch_the_outer_transactions_files(database, storage, owner, picture):
