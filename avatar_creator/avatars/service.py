@@ -158,14 +158,6 @@ def for_project(*, session: Session, user_id: str, project_id: str) -> list[Avat
     ))
 
 
-def referenced_keys(*, session: Session) -> set[str]:
-    """Every storage key some avatar row points at (originals and thumbnails)."""
-    keys: set[str] = set()
-    for image_key, thumbnail_key in session.execute(select(Avatar.storage_key, Avatar.thumbnail_key)):
-        keys.update((image_key, thumbnail_key))
-    return keys
-
-
 def newest_by_project(*, session: Session, project_ids: list[str],
                       limit_per_project: int | None = None) -> tuple[dict[str, list[Avatar]], dict[str, int]]:
     """For each project: its avatars newest first (at most ``limit_per_project``) and its avatar count."""
