@@ -60,6 +60,8 @@ def update_project(project_id: str, body: ProjectUpdate, request: Request, user:
 
 
 @router.delete("/{project_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_project(project_id: str, user: CurrentUser, session: SessionDep) -> Response:
+def delete_project(project_id: str, request: Request, user: CurrentUser, session: SessionDep) -> Response:
+    avatars_service.delete_for_project(session=session, storage=request.app.state.storage, user_id=user.id,
+                                       project_id=project_id)
     service.delete_owned(session=session, user_id=user.id, project_id=project_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
