@@ -213,9 +213,11 @@ def delete_dialog(project_id: str, request: Request, user: WebUser, session: Ses
 
 
 @router.post("/projects/{project_id}/delete")
-def delete_project(project_id: str, user: VerifiedUser, session: SessionDep) -> Response:
-    project = projects_service.get_owned(session=session, user_id=user.id, project_id=project_id)
-    name = project.name
+def delete_project(project_id: str, request: Request, user: VerifiedUser, session: SessionDep) -> Response:
+    name = projects_service.get_owned(session=session, user_id=user.id, project_id=project_id).name
+    # As the API's delete: the files go, then the rows.
+    avatars_service.delete_for_project(session=session, storage=request.app.state.storage, user_id=user.id,
+                                       project_id=project_id)
     projects_service.delete_owned(session=session, user_id=user.id, project_id=project_id)
     return redirect("/projects", flash=f"Deleted “{name}”.")
 
