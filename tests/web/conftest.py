@@ -1,6 +1,6 @@
 """Browser tests: a real ``avatar-creator serve`` on a free port, driven by Playwright in Debian's Chromium.
 
-One server (SQLite) serves the whole run; every test signs up its own user, so tests never share data. Without
+One server (SQLite) serves each test module; every test signs up its own user, so tests never share data. Without
 Chromium or Playwright the browser tests skip with a reason, unless AVATAR_TEST_REQUIRE names ``browser`` (CI).
 """
 
@@ -69,8 +69,9 @@ def server_environment(folder: Path, database_url: str, **overrides: str) -> dic
     return env
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def live_server(tmp_path_factory, sqlite_template) -> Iterator[LiveServer]:
+    """A server per test module, so work a module leaves queued stops with it instead of loading later tests."""
     folder = tmp_path_factory.mktemp("web-server")
     database = folder / "web.db"
     shutil.copy(sqlite_template, database)
@@ -94,8 +95,10 @@ def live_server(tmp_path_factory, sqlite_template) -> Iterator[LiveServer]:
             process.kill()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    """Chromium for one test module: sync Playwright keeps an event loop marked running on this thread while it
+    lives, which would break the asyncio code of tests in other modules."""
     if not Path(CHROMIUM).exists():
         unavailable("browser", f"{CHROMIUM} not found (apt-get install -y --no-install-recommends chromium)")
     try:
