@@ -12,6 +12,9 @@ from avatar_creator.auth.passwords import Passwords
 from avatar_creator.auth.routes import router as auth_router
 from avatar_creator.credits.routes import router as credits_router
 from avatar_creator.db import Database
+from avatar_creator.events import EventSink
+from avatar_creator.events.broadcast import build_broadcaster
+from avatar_creator.events.routes import router as events_router
 from avatar_creator.generation.routes import router as generation_router
 from avatar_creator.platform_routes import router as platform_router
 from avatar_creator.projects.routes import router as projects_router
@@ -24,15 +27,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or load_settings()
     settings.prepare()
     database = Database(settings.resolved_database_url)
+    broadcaster = build_broadcaster(settings)
+    events = EventSink(database=database, broadcaster=broadcaster)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
+        broadcaster.start()
         yield
+        broadcaster.close()
+        events.close()
         database.dispose()
 
     app = FastAPI(title="Avatar Creator", version="0.1.0", lifespan=lifespan)
     app.state.settings = settings
     app.state.database = database
+    app.state.broadcaster = broadcaster
+    app.state.events = events
     app.state.passwords = Passwords(time_cost=settings.argon2_time_cost, memory_kib=settings.argon2_memory_kib,
                                     parallelism=settings.argon2_parallelism,
                                     max_concurrent=settings.max_concurrent_hashes)
@@ -47,7 +57,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=True,
                            allow_methods=["*"], allow_headers=["*"])
     error_handlers.install(app)
-    for router in (platform_router, auth_router, credits_router, projects_router, generation_router):
+    for router in (platform_router, auth_router, credits_router, projects_router, generation_router,
+                   events_router):
         app.include_router(router)
     return app
 
