@@ -31,10 +31,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     jobs = build_runtime(settings, database)
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI):
-        jobs.start()
+    async def lifespan(started: FastAPI):
+        runtime = started.state.jobs
+        runtime.start()
         yield
-        await anyio.to_thread.run_sync(jobs.stop)  # gives running jobs back: may take a few seconds
+        await anyio.to_thread.run_sync(runtime.stop)  # gives running jobs back: may take a few seconds
         database.dispose()
 
     app = FastAPI(title="Avatar Creator", version="0.1.0", lifespan=lifespan)
