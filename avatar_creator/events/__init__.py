@@ -4,6 +4,6 @@ Recorded in the transaction of the change (``EventSink.record``), kept a day in 
 every process's SSE streams by one shared reader per process (``broadcast``), served by ``routes``.
 """
 
-from avatar_creator.events.sink import AVATAR, GENERATION, QUEUE, EventSink, Listener
+from avatar_creator.events.sink import AVATAR, GENERATION, QUEUE, EventSink, Listener, build_event_sink
 
-__all__ = ["AVATAR", "GENERATION", "QUEUE", "EventSink", "Listener"]
+__all__ = ["AVATAR", "GENERATION", "QUEUE", "EventSink", "Listener", "build_event_sink"]

@@ -18,8 +18,9 @@ from sqlalchemy.orm import Session
 
 from avatar_creator.db import Database, after_commit, after_rollback
 from avatar_creator.events import service
-from avatar_creator.events.broadcast import Broadcaster
+from avatar_creator.events.broadcast import Broadcaster, build_broadcaster
 from avatar_creator.events.service import Event
+from avatar_creator.settings import Settings
 
 log = logging.getLogger("avatar_creator.events")
 
@@ -39,7 +40,7 @@ class EventSink:
     def __init__(self, *, database: Database | None = None, broadcaster: Broadcaster | None = None):
         self._listeners: list[Listener] = []
         self._lock = threading.Lock()
-        self._broadcaster = broadcaster
+        self.broadcaster = broadcaster
         self._queue_watch = _QueueWatch(database, broadcaster) if database and broadcaster else None
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
@@ -64,8 +65,11 @@ class EventSink:
         pending.append((user_id, kind, payload))
 
     def close(self) -> None:
+        """Stop sending; the broadcaster stops too, ending this process's streams."""
         if self._queue_watch is not None:
             self._queue_watch.close()
+        if self.broadcaster is not None:
+            self.broadcaster.close()
 
     def _write_pending(self, session: Session) -> None:
         pending = session.info[_PENDING]
@@ -87,10 +91,15 @@ class EventSink:
                     listener(event.user_id, event.kind, event.payload)
                 except Exception:
                     log.exception("event listener failed on %s", event.kind)
-            if self._broadcaster is not None:
-                self._broadcaster.send(event)
+            if self.broadcaster is not None:
+                self.broadcaster.send(event)
             if self._queue_watch is not None and _moves_queue(event):
                 self._queue_watch.poke()
+
+
+def build_event_sink(settings: Settings, database: Database) -> EventSink:
+    """The sink of a process of the service: events stored in ``database``, sent through Redis when configured."""
+    return EventSink(database=database, broadcaster=build_broadcaster(settings))
 
 
 def _moves_queue(event: Event) -> bool:

@@ -25,6 +25,7 @@ class Generation(Base):
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     project_id: Mapped[str] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
     batch_id: Mapped[str] = mapped_column(String(32), index=True)
+    batch_index: Mapped[int] = mapped_column(Integer, default=0)  # place in its batch: seed order, reply order
     source_type: Mapped[str] = mapped_column(String(20))
 
     status: Mapped[str] = mapped_column(String(16), default="pending")

@@ -107,4 +107,4 @@ class EventReader:
 def record(app, user_id: str, kind: str, payload: dict) -> None:
     """Record and commit one event the way the service does: inside a transaction of the app's database."""
     with app.state.database.session() as session:
-        app.state.events.record(session, user_id, kind, payload)
+        app.state.jobs.signals.events.record(session, user_id, kind, payload)

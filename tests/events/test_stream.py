@@ -96,7 +96,7 @@ async def test_a_rolled_back_change_sends_nothing(live, http):
 
     def record_then_fail() -> None:
         with pytest.raises(RuntimeError), live.app.state.database.session() as session:
-            live.app.state.events.record(session, user_id, "generation", {"n": "rolled back"})
+            live.app.state.jobs.signals.events.record(session, user_id, "generation", {"n": "rolled back"})
             raise RuntimeError("the change failed")
 
     async with httpx.AsyncClient(base_url=live.url, timeout=10) as client:

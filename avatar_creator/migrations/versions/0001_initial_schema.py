@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 15:04:34.101590
+Create Date: 2026-11-26 15:06:18.512494
 """
 
 from alembic import op
@@ -188,6 +188,7 @@ def upgrade() -> None:
     sa.Column('user_id', sa.String(length=32), nullable=False),
     sa.Column('project_id', sa.String(length=32), nullable=False),
     sa.Column('batch_id', sa.String(length=32), nullable=False),
+    sa.Column('batch_index', sa.Integer(), nullable=False),
     sa.Column('source_type', sa.String(length=20), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('progress', sa.Integer(), nullable=False),
