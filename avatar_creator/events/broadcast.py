@@ -11,6 +11,7 @@ from __future__ import annotations
 import abc
 import asyncio
 import logging
+import secrets
 import threading
 from collections import defaultdict
 
@@ -134,8 +135,9 @@ class RedisBroadcaster(Broadcaster):
 
         super().__init__(queue_size=queue_size)
         self.channel = f"{prefix}:events"
+        self.client_name = f"{prefix}:events:{secrets.token_hex(4)}"  # tells operators (CLIENT LIST) who reads
         self._client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5,
-                                            health_check_interval=10)
+                                            health_check_interval=10, client_name=self.client_name)
         self._stopping = threading.Event()
         self._reader: threading.Thread | None = None
         self._publish_failing = False

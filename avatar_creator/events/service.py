@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from avatar_creator.db import db_now, utcnow
 from avatar_creator.events.models import EventRecord
+from avatar_creator.events.schemas import QueueHead
 from avatar_creator.generation.models import Generation
 
 KEEP_FOR = timedelta(days=1)
@@ -93,8 +94,7 @@ def queue_head(*, session: Session) -> dict:
     pending = session.scalar(select(func.count()).select_from(Generation).where(*ready))
     waiting = session.scalars(select(Generation.created_at).where(*ready)
                               .order_by(Generation.available_at, Generation.id).limit(QUEUE_LISTED))
-    return {"pending": pending, "waiting": [created_at.isoformat() for created_at in waiting],
-            "asOf": utcnow().isoformat()}
+    return QueueHead(pending=pending, waiting=list(waiting), as_of=utcnow()).dump()
 
 
 def _user_lock_key(user_id: str) -> int:

@@ -47,15 +47,22 @@ class LiveServer:
 
 
 @pytest.fixture
-def live_app(tmp_path, database_url):
-    return create_app(make_settings(tmp_path, database_url))
+def serve(tmp_path, database_url) -> Iterator:
+    """Start the app with settings ``overrides`` on a live server; stopped at the end of the test."""
+    servers: list[LiveServer] = []
+
+    def start(**overrides) -> LiveServer:
+        servers.append(LiveServer(create_app(make_settings(tmp_path, database_url, **overrides))))
+        return servers[-1]
+
+    yield start
+    for server in servers:
+        server.stop()
 
 
 @pytest.fixture
-def live(live_app) -> Iterator[LiveServer]:
-    server = LiveServer(live_app)
-    yield server
-    server.stop()
+def live(serve) -> LiveServer:
+    return serve()
 
 
 @pytest.fixture
