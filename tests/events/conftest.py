@@ -110,6 +110,26 @@ class EventReader:
                     found.append(item)
         return found
 
+    async def rest(self) -> list[SSE]:
+        """Every event until the server ends the stream."""
+        return [item async for item in self._events]
+
+
+async def follow(reader: EventReader, generation_ids: set[str], *, timeout: float = 30) -> list[tuple[float, SSE]]:
+    """Every event (queue included, with this client's arrival time) until each of ``generation_ids`` completed
+    and its avatar was announced."""
+    events: list[tuple[float, SSE]] = []
+    done: set[str] = set()
+    avatars: set[str] = set()
+    while done != generation_ids or avatars != generation_ids:
+        [event] = await reader.next(kinds=("generation", "avatar", "queue"), timeout=timeout)
+        events.append((time.monotonic(), event))
+        if event.event == "generation" and event.data["status"] == "completed":
+            done.add(event.data["id"])
+        if event.event == "avatar":
+            avatars.add(event.data["generationId"])
+    return events
+
 
 def record(app, user_id: str, kind: str, payload: dict) -> None:
     """Record and commit one event the way the service does: inside a transaction of the app's database."""

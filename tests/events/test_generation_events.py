@@ -2,34 +2,15 @@
 
 from __future__ import annotations
 
-import time
-
 import anyio
 import httpx
 import pytest
 
-from tests.events.conftest import EVENTS_PATH, EventReader
+from tests.events.conftest import EVENTS_PATH, EventReader, follow
 from tests.factories import create_project, generate, register
 
 pytestmark = pytest.mark.anyio
 PROGRESS_INTERVAL_S = 0.2  # at most five progress events a second per generation (issue 5, item 5)
-
-
-async def _follow(stream: httpx.Response, generation_ids: set[str]) -> tuple[list, dict[str, float]]:
-    """Every event until each of ``generation_ids`` completed and its avatar was announced; and when each started
-    processing, by this client's clock."""
-    reader = EventReader(stream)
-    events, started, done, avatars = [], {}, set(), set()
-    while done != generation_ids or avatars != generation_ids:
-        [event] = await reader.next(kinds=("generation", "avatar", "queue"), timeout=30)
-        events.append((time.monotonic(), event))
-        if event.event == "generation" and event.data["status"] == "processing" and event.data["progress"] == 0:
-            started[event.data["id"]] = time.monotonic()
-        if event.event == "generation" and event.data["status"] == "completed":
-            done.add(event.data["id"])
-        if event.event == "avatar":
-            avatars.add(event.data["generationId"])
-    return events, started
 
 
 async def test_each_stream_follows_its_own_jobs_in_order(serve):
@@ -44,8 +25,8 @@ async def test_each_stream_follows_its_own_jobs_in_order(serve):
                 bob_batch = generate(http, bob["headers"], bob_project["id"])["generations"]
                 alice_ids, bob_ids = {g["id"] for g in alice_batch}, {g["id"] for g in bob_batch}
                 with anyio.fail_after(60):
-                    alice_events, alice_started = await _follow(alice_stream, alice_ids)
-                    bob_events, _ = await _follow(bob_stream, bob_ids)
+                    alice_events = await follow(EventReader(alice_stream), alice_ids)
+                    bob_events = await follow(EventReader(bob_stream), bob_ids)
 
     for events, own in ((alice_events, alice_ids), (bob_events, bob_ids)):
         stored = [event for _, event in events if event.event != "queue"]
@@ -64,8 +45,10 @@ async def test_each_stream_follows_its_own_jobs_in_order(serve):
     assert any(event.event == "queue" and waiting_second in event.data["waiting"] for _, event in alice_events)
 
     # Progress is rate-limited: at most one per PROGRESS_INTERVAL_S per generation (and the end never dropped).
-    for generation_id, started in alice_started.items():
-        times = [at for at, e in alice_events if e.event == "generation" and e.data["id"] == generation_id
-                 and e.data["status"] == "processing" and e.data["progress"] > 0]
+    for generation_id in alice_ids:
+        processing = [(at, e.data["progress"]) for at, e in alice_events if e.event == "generation"
+                      and e.data["id"] == generation_id and e.data["status"] == "processing"]
+        started = processing[0][0]
+        times = [at for at, progress in processing if progress > 0]
         assert times, "no progress was sent"
         assert len(times) <= (times[-1] - started) / PROGRESS_INTERVAL_S + 2
