@@ -150,7 +150,7 @@ def queue_positions(*, session: Session, generations: list[Generation]) -> dict[
     count_ahead = (
         select(func.count()).select_from(ahead)
         .where(ahead.status == "pending", ahead.available_at <= db_now(),
-               tuple_(ahead.available_at, ahead.id) < tuple_(Generation.available_at, Generation.id))
+               tuple_(ahead.created_at, ahead.id) < tuple_(Generation.created_at, Generation.id))
         .scalar_subquery()
     )
     return dict(session.execute(select(Generation.id, count_ahead + 1).where(Generation.id.in_(pending))).all())
