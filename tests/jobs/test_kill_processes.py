@@ -114,7 +114,7 @@ def assert_everything_accounted_for(deployment: Deployment, ids: list[str], file
 @pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
 def test_sigkilled_workers_on_postgres_and_redis(tmp_path, database_url, redis_url, redis_prefix):
     env = service_env(tmp_path / "data", database_url, redis_url=redis_url, redis_prefix=redis_prefix,
-                      offline_step_delay_ms=100, max_attempts=10, welcome_bonus=1000)
+                      offline_step_delay_ms=250, max_attempts=10, welcome_bonus=1000)
     port = free_port()
     api = serve(env, tmp_path, port, "--no-worker")
     workers = [ServiceProcess(["worker", "--concurrency", "2"], env, tmp_path / f"worker-{n}.log").start()
@@ -157,7 +157,7 @@ def test_sigkilled_workers_on_postgres_and_redis(tmp_path, database_url, redis_u
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_sigkilled_embedded_server_on_sqlite(tmp_path, database_url):
-    env = service_env(tmp_path / "data", database_url, offline_step_delay_ms=40, max_attempts=10,
+    env = service_env(tmp_path / "data", database_url, offline_step_delay_ms=100, max_attempts=10,
                       welcome_bonus=1000)
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
