@@ -93,7 +93,7 @@ def queue_head(*, session: Session) -> dict:
     ready = (Generation.status == "pending", Generation.available_at <= db_now())
     pending = session.scalar(select(func.count()).select_from(Generation).where(*ready))
     waiting = session.scalars(select(Generation.created_at).where(*ready)
-                              .order_by(Generation.available_at, Generation.id).limit(QUEUE_LISTED))
+                              .order_by(Generation.created_at, Generation.id).limit(QUEUE_LISTED))
     return QueueHead(pending=pending, waiting=list(waiting), as_of=utcnow()).dump()
 
 
