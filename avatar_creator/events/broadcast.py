@@ -15,12 +15,15 @@ import secrets
 import threading
 from collections import defaultdict
 
+from avatar_creator.db import Database
+from avatar_creator.events import service
 from avatar_creator.events.service import Event
 from avatar_creator.settings import Settings
 
 log = logging.getLogger("avatar_creator.events")
 
 STREAM_QUEUE_SIZE = 1000  # events a stream may have waiting; a client that falls further behind is disconnected
+TABLE_POLL_S = 1.0  # embedded mode: how often to look for events another process wrote
 
 
 class Marker:
@@ -106,11 +109,14 @@ class Broadcaster(abc.ABC):
         with self._lock:
             return sum(len(group) for group in self._by_user.values())
 
-    def deliver(self, item: Event | Marker) -> None:
-        """Hand ``item`` to this process's streams it concerns; safe from any thread."""
+    def deliver(self, item: Event | Marker, *, user_id: str | None = None) -> None:
+        """Hand ``item`` to this process's streams it concerns (an event's user's, or ``user_id``'s, else all);
+        safe from any thread."""
+        if isinstance(item, Event):
+            user_id = item.user_id
         with self._lock:
-            if isinstance(item, Event) and item.user_id is not None:
-                targets = list(self._by_user.get(item.user_id, ()))
+            if user_id is not None:
+                targets = list(self._by_user.get(user_id, ()))
             else:
                 targets = [s for group in self._by_user.values() for s in group]
         by_loop: dict[asyncio.AbstractEventLoop, list[Subscription]] = defaultdict(list)
@@ -121,10 +127,56 @@ class Broadcaster(abc.ABC):
 
 
 class LocalBroadcaster(Broadcaster):
-    """Embedded mode: every event is made in this process."""
+    """Embedded mode: events made in this process go straight to its streams.
+
+    With a ``database``, ``start`` also watches the events table for events written by another process on the same
+    database (a ``worker`` beside ``serve`` on one SQLite file): their users' streams read them from the table.
+    """
+
+    def __init__(self, *, database: Database | None = None, queue_size: int = STREAM_QUEUE_SIZE):
+        super().__init__(queue_size=queue_size)
+        self._database = database
+        self._sent: set[int] = set()  # ids this process delivered itself since the watcher last looked
+        self._stopping = threading.Event()
+        self._watcher: threading.Thread | None = None
 
     def send(self, event: Event) -> None:
+        if self._watcher is not None and event.id is not None:
+            with self._lock:
+                self._sent.add(event.id)
         self.deliver(event)
+
+    def start(self) -> None:
+        if self._database is None:
+            return
+        with self._database.session(write=False) as session:
+            last_id = service.latest_id(session=session) or 0  # before any stream opens: nothing can slip by
+        self._watcher = threading.Thread(target=self._watch_table, args=(last_id,), name="avatar-events",
+                                         daemon=True)
+        self._watcher.start()
+
+    def close(self) -> None:
+        self._stopping.set()
+        if self._watcher is not None:
+            self._watcher.join(timeout=3)
+        super().close()
+
+    def _watch_table(self, last_id: int) -> None:
+        while not self._stopping.wait(TABLE_POLL_S):
+            try:
+                with self._database.session(write=False) as session:
+                    written = service.written_after(session=session, after_id=last_id)
+            except Exception as error:  # the next look catches up
+                log.warning("events: cannot read the events table (%s)", type(error).__name__)
+                continue
+            if not written:
+                continue
+            last_id = written[-1][0]
+            with self._lock:
+                others = {user_id for event_id, user_id in written if event_id not in self._sent}
+                self._sent = {event_id for event_id in self._sent if event_id > last_id}
+            for user_id in others:
+                self.deliver(RESYNC, user_id=user_id)
 
 
 class RedisBroadcaster(Broadcaster):
@@ -189,11 +241,11 @@ class RedisBroadcaster(Broadcaster):
                 pubsub.close()
 
 
-def build_broadcaster(settings: Settings) -> Broadcaster:
-    """Redis when ``AVATAR_REDIS_URL`` is set, else in-process."""
+def build_broadcaster(settings: Settings, database: Database) -> Broadcaster:
+    """Redis when ``AVATAR_REDIS_URL`` is set, else in-process (watching the table for other processes' events)."""
     if settings.redis_url:
         return RedisBroadcaster(settings.redis_url, prefix=settings.redis_prefix)
-    return LocalBroadcaster()
+    return LocalBroadcaster(database=database)
 
 
 def _put_all(subscriptions: list[Subscription], item: Event | Marker) -> None:

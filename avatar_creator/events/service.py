@@ -64,9 +64,19 @@ def write(*, session: Session, user_id: str, items: list[tuple[str, dict]]) -> l
     return events
 
 
-def latest_id(*, session: Session, user_id: str) -> int | None:
-    """The id of the user's newest stored event, None if there is none."""
-    return session.scalar(select(func.max(EventRecord.id)).where(EventRecord.user_id == user_id))
+def latest_id(*, session: Session, user_id: str | None = None) -> int | None:
+    """The id of the user's (or anyone's) newest stored event, None if there is none."""
+    query = select(func.max(EventRecord.id))
+    if user_id is not None:
+        query = query.where(EventRecord.user_id == user_id)
+    return session.scalar(query)
+
+
+def written_after(*, session: Session, after_id: int, limit: int = 1000) -> list[tuple[int, str]]:
+    """``(id, user_id)`` of everyone's events after ``after_id``, oldest first."""
+    rows = session.execute(select(EventRecord.id, EventRecord.user_id).where(EventRecord.id > after_id)
+                           .order_by(EventRecord.id).limit(limit))
+    return [(event_id, user_id) for event_id, user_id in rows]
 
 
 def replay(*, session: Session, user_id: str, after_id: int, before_id: int | None = None,

@@ -56,9 +56,10 @@ class EventSink:
 
     def record(self, session: Session, user_id: str, kind: str, payload: dict) -> None:
         """Store an event for ``user_id`` in ``session``'s transaction; it is delivered once that commits."""
-        pending = session.info.get(_PENDING)
+        key = (_PENDING, id(self))
+        pending = session.info.get(key)
         if pending is None:
-            pending = session.info[_PENDING] = []
+            pending = session.info[key] = []
             orm_event.listen(session, "before_commit", self._write_pending)
         if not pending:
             after_rollback(session, pending.clear)
@@ -72,7 +73,7 @@ class EventSink:
             self.broadcaster.close()
 
     def _write_pending(self, session: Session) -> None:
-        pending = session.info[_PENDING]
+        pending = session.info[(_PENDING, id(self))]
         if not pending:
             return
         by_user: dict[str, list[tuple[str, dict]]] = defaultdict(list)
@@ -99,7 +100,7 @@ class EventSink:
 
 def build_event_sink(settings: Settings, database: Database) -> EventSink:
     """The sink of a process of the service: events stored in ``database``, sent through Redis when configured."""
-    return EventSink(database=database, broadcaster=build_broadcaster(settings))
+    return EventSink(database=database, broadcaster=build_broadcaster(settings, database))
 
 
 def _moves_queue(event: Event) -> bool:

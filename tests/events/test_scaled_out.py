@@ -76,3 +76,32 @@ async def _until_live(reader: EventReader) -> list:
         if event.event == "queue":
             return replayed
         replayed.append(event)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_a_worker_beside_serve_on_one_sqlite_file_reaches_its_streams(tmp_path, database_url):
+    """Embedded mode, no Redis: ``serve`` reads the events another process wrote from the table."""
+    env = service_env(tmp_path / "data", database_url, offline_step_delay_ms=40)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    processes = [serve(env, tmp_path, port, "--no-worker")]
+    try:
+        wait_until_serving(url, processes[0])
+        processes.append(ServiceProcess(["worker", "--concurrency", "1"], env, tmp_path / "worker.log").start())
+        with httpx.Client(base_url=url, timeout=10) as http:
+            user = register(http)
+            project = create_project(http, user["headers"])
+            async with httpx.AsyncClient(timeout=10) as client:
+                async with client.stream("GET", url + EVENTS_PATH, headers=user["headers"]) as stream:
+                    reader = EventReader(stream)
+                    await reader.next(kinds=("queue",))
+                    generation = generate(http, user["headers"], project["id"])["generation"]
+                    with anyio.fail_after(60):
+                        seen = [event for _, event in await follow(reader, {generation["id"]})]
+    finally:
+        for process in processes:
+            process.stop()
+    statuses = [event.data["status"] for event in seen if event.event == "generation"]
+    assert statuses[0] == "pending" and "processing" in statuses and statuses[-1] == "completed"
+    ids = [int(event.id) for event in seen if event.event != "queue"]
+    assert ids == sorted(set(ids))
