@@ -114,6 +114,3 @@ class _ClosesOnShutdown:
     def set(self) -> None:
         self._subscription.close()
 
-    def is_set(self) -> bool:
-        return self._subscription.closed
-
