@@ -4,7 +4,8 @@
                            [--database-url postgresql+psycopg://…] [--redis-url redis://…]
 
 Starts ``avatar-creator serve`` (a fresh SQLite file by default), opens the streams (spread over the users), asks for
-the generations (offline provider, 256², slowed by a step delay), and meanwhile times ``GET /health`` from another process.
+the generations (offline provider, 256², slowed by a step delay), and meanwhile times ``GET /health`` from another
+process.
 Checks that every stream saw each of its user's events, in order, once, and no other user's. Prints the numbers and
 writes bench/results/events.json. Target: ``/health`` p99 under 50 ms.
 """

@@ -147,13 +147,9 @@ class LocalBroadcaster(Broadcaster):
         self.deliver(event)
 
     def start(self) -> None:
-        if self._database is None:
-            return
-        with self._database.session(write=False) as session:
-            last_id = service.latest_id(session=session) or 0  # before any stream opens: nothing can slip by
-        self._watcher = threading.Thread(target=self._watch_table, args=(last_id,), name="avatar-events",
-                                         daemon=True)
-        self._watcher.start()
+        if self._database is not None:
+            self._watcher = threading.Thread(target=self._watch_table, name="avatar-events", daemon=True)
+            self._watcher.start()
 
     def close(self) -> None:
         self._stopping.set()
@@ -161,22 +157,35 @@ class LocalBroadcaster(Broadcaster):
             self._watcher.join(timeout=3)
         super().close()
 
-    def _watch_table(self, last_id: int) -> None:
-        while not self._stopping.wait(TABLE_POLL_S):
+    def _watch_table(self) -> None:
+        last_id: int | None = None
+        failing = False
+        while not self._stopping.is_set():
             try:
                 with self._database.session(write=False) as session:
+                    if last_id is None:  # at once on start: streams open only after the server is up
+                        last_id = service.latest_id(session=session) or 0
                     written = service.written_after(session=session, after_id=last_id)
-            except Exception as error:  # the next look catches up
-                log.warning("events: cannot read the events table (%s)", type(error).__name__)
-                continue
-            if not written:
-                continue
-            last_id = written[-1][0]
-            with self._lock:
-                others = {user_id for event_id, user_id in written if event_id not in self._sent}
-                self._sent = {event_id for event_id in self._sent if event_id > last_id}
-            for user_id in others:
-                self.deliver(RESYNC, user_id=user_id)
+                failing = False
+            except Exception as error:  # the database is down: so are the streams; the next look catches up
+                if not failing:
+                    log.warning("events: cannot read the events table (%s)", type(error).__name__)
+                failing = True
+                written = []
+            self._notify_others(written)
+            if written:
+                last_id = written[-1][0]
+            self._stopping.wait(TABLE_POLL_S)
+
+    def _notify_others(self, written: list[tuple[int, str]]) -> None:
+        """Send the users of events another process wrote a ``RESYNC``: their streams read the table."""
+        if not written:
+            return
+        with self._lock:
+            others = {user_id for event_id, user_id in written if event_id not in self._sent}
+            self._sent = {event_id for event_id in self._sent if event_id > written[-1][0]}
+        for user_id in others:
+            self.deliver(RESYNC, user_id=user_id)
 
 
 class RedisBroadcaster(Broadcaster):

@@ -35,7 +35,8 @@ _PENDING = "events_pending"
 
 
 class EventSink:
-    """Records events in transactions and delivers them after commit; with nothing attached, only listeners hear."""
+    """Records events in transactions and delivers them after commit; without a broadcaster only this process's
+    listeners hear them."""
 
     def __init__(self, *, database: Database | None = None, broadcaster: Broadcaster | None = None):
         self._listeners: list[Listener] = []
@@ -108,7 +109,8 @@ def _moves_queue(event: Event) -> bool:
     if event.kind != GENERATION:
         return False
     status = event.payload.get("status")
-    return status in ("pending", "cancelled", "failed") or (status == "processing" and not event.payload.get("progress"))
+    claimed = status == "processing" and not event.payload.get("progress")
+    return claimed or status in ("pending", "cancelled", "failed")
 
 
 class _QueueWatch:
