@@ -99,7 +99,7 @@ def _read(database: Database, user_id: str, after: int, before: int | None, limi
 def _parse_event_id(value: str | None) -> int | None:
     if value is None or value == "":
         return None
-    if not (value.isascii() and value.isdigit() and len(value) <= 19):
+    if not (value.isascii() and value.isdigit() and len(value) <= 18):  # fits a BIGINT
         raise ValidationFailed("Last-Event-ID: must be an event id sent by this stream", field="Last-Event-ID")
     return int(value)
 

@@ -105,3 +105,11 @@ async def test_a_rolled_back_change_sends_nothing(live, http):
             await anyio.to_thread.run_sync(record, live.app, user_id, "generation", {"n": "kept"})
             events = await EventReader(stream).next(1)
     assert [e.data["n"] for e in events] == ["kept"]
+
+
+@pytest.mark.parametrize("last_event_id", ["abc", "-1", "1" * 19])
+def test_a_last_event_id_the_stream_never_sent_is_refused(http, last_event_id):
+    user = register(http)
+    response = http.get(EVENTS_PATH, headers={**user["headers"], "Last-Event-ID": last_event_id})
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "VALIDATION_ERROR"
