@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, Engine, Float, MetaData, String, create_engine, event, literal
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.elements import BindParameter
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
@@ -129,8 +130,8 @@ class db_now(FunctionElement):  # noqa: N801 - reads as the SQL function it rend
     type = UTCDateTime()
     inherit_cache = True
 
-    def __init__(self, seconds: float = 0.0):
-        super().__init__(literal(float(seconds), Float()))
+    def __init__(self, seconds: float | BindParameter = 0.0):
+        super().__init__(seconds if isinstance(seconds, BindParameter) else literal(float(seconds), Float()))
 
 
 @compiles(db_now, "postgresql")

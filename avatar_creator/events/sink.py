@@ -41,6 +41,7 @@ class EventSink:
     def __init__(self, *, database: Database | None = None, broadcaster: Broadcaster | None = None):
         self._listeners: list[Listener] = []
         self._lock = threading.Lock()
+        self._database = database
         self.broadcaster = broadcaster
         self._queue_watch = _QueueWatch(database, broadcaster) if database and broadcaster else None
 
@@ -66,6 +67,18 @@ class EventSink:
             after_rollback(session, pending.clear)
         pending.append((user_id, kind, payload))
 
+    def publish(self, user_id: str, kind: str, payload: dict) -> None:
+        """For a change already committed without a session (a claim): store the event in a transaction of its own,
+        then deliver it. Never raises (the change stands); without a database only listeners hear it."""
+        if self._database is None:
+            self._tell_listeners(Event(id=None, user_id=user_id, kind=kind, payload=payload))
+            return
+        try:
+            with self._database.session() as session:
+                self.record(session, user_id, kind, payload)
+        except Exception as error:  # this event is lost, the next one tells the whole state again
+            log.warning("events: could not store a %s event (%s)", kind, type(error).__name__)
+
     def close(self) -> None:
         """Stop sending; the broadcaster stops too, ending this process's streams."""
         if self._queue_watch is not None:
@@ -88,15 +101,18 @@ class EventSink:
 
     def _deliver(self, events: list[Event]) -> None:
         for event in events:
-            for listener in self._listeners:
-                try:
-                    listener(event.user_id, event.kind, event.payload)
-                except Exception:
-                    log.exception("event listener failed on %s", event.kind)
+            self._tell_listeners(event)
             if self.broadcaster is not None:
                 self.broadcaster.send(event)
             if self._queue_watch is not None and _moves_queue(event):
                 self._queue_watch.poke()
+
+    def _tell_listeners(self, event: Event) -> None:
+        for listener in self._listeners:
+            try:
+                listener(event.user_id, event.kind, event.payload)
+            except Exception:
+                log.exception("event listener failed on %s", event.kind)
 
 
 def build_event_sink(settings: Settings, database: Database) -> EventSink:

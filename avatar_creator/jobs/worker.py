@@ -105,9 +105,8 @@ class WorkerPool:
     def _work(self) -> None:
         while not self._stopping.is_set():
             try:
-                with self._database.session() as session:
-                    generation = queue.claim(session=session, worker_id=self.worker_id,
-                                             lease_seconds=self._settings.lease_seconds, signals=self._signals)
+                generation = queue.claim(database=self._database, worker_id=self.worker_id,
+                                         lease_seconds=self._settings.lease_seconds, signals=self._signals)
             except Exception as error:
                 log.warning("worker %s cannot claim (%s); retrying", self.worker_id, type(error).__name__)
                 self._stopping.wait(self._settings.worker_poll_seconds)

@@ -67,10 +67,10 @@ def worker_ids_of(ledger: Ledger, pid: int) -> set[str]:
         return set(session.scalars(select(WorkerProcess.id).where(WorkerProcess.pid == pid)))
 
 
-def time_to_rerun(ledger: Ledger, killed: dict[str, int], since: float, timeout: float = 20) -> float:
-    """Seconds from ``since`` until every killed job was claimed again under a later attempt."""
+def times_to_rerun(ledger: Ledger, killed: dict[str, int], since: float, timeout: float = 30) -> dict[str, float]:
+    """Seconds from ``since`` until each killed job was claimed again under a later attempt."""
     waiting = dict(killed)
-    slowest = 0.0
+    rerun: dict[str, float] = {}
     deadline = time.monotonic() + timeout
     while waiting and time.monotonic() < deadline:
         with ledger.database.session(write=False) as session:
@@ -78,11 +78,20 @@ def time_to_rerun(ledger: Ledger, killed: dict[str, int], since: float, timeout:
                                    .where(Generation.id.in_(waiting))).all()
         for generation_id, status, attempt in rows:
             if status != "pending" and attempt > waiting[generation_id]:
-                slowest = time.monotonic() - since
+                rerun[generation_id] = time.monotonic() - since
                 del waiting[generation_id]
         time.sleep(0.02)
     assert not waiting, f"killed jobs never ran again: {waiting}"
-    return slowest
+    return rerun
+
+
+def assert_prompt_reruns(killed: dict[str, int], rerun: dict[str, float]) -> None:
+    """A job killed on its first attempt runs again within 5 s. One killed again waits out a longer backoff
+    (2 s × 2^(n−1), +20 % jitter, before the n-th retry), and then runs within the same ~2.6 s of detection and
+    pickup."""
+    for generation_id, attempt in killed.items():
+        longest_backoff = 2.0 * 2 ** (attempt - 1) * 1.2
+        assert rerun[generation_id] <= longest_backoff + RECOVERY_LIMIT_S - 2.4, (attempt, rerun[generation_id])
 
 
 def wait_all_terminal(ledger: Ledger, user_id: str, timeout: float = 90) -> list[Generation]:
@@ -136,11 +145,13 @@ def test_sigkilled_workers_on_postgres_and_redis(tmp_path, database_url, redis_u
             workers[victim] = ServiceProcess(["worker", "--concurrency", "2"], env,
                                              tmp_path / f"worker-{victim}.log").start()
             if killed:
-                recoveries.append(time_to_rerun(ledger, killed, killed_at))
+                rerun = times_to_rerun(ledger, killed, killed_at)
+                assert_prompt_reruns(killed, rerun)
+                recoveries += [rerun[job] for job, attempt in killed.items() if attempt == 1]
             if round_number == 1:
                 cancel_some(deployment, ids, 3)
-        assert recoveries, "no kill landed on a running job"
-        assert max(recoveries) <= RECOVERY_LIMIT_S, recoveries
+        assert recoveries, "no kill landed on a job's first attempt"
+        print(f"first-attempt reruns after SIGKILL (s): {sorted(round(r, 2) for r in recoveries)}")
         assert_everything_accounted_for(deployment, ids, tmp_path / "data" / "files")
         assert sum(g.attempt > 1 for g in ledger.generations(deployment.user_id)) >= len(recoveries)
         for worker in workers:  # SIGTERM: a clean stop within the grace period
@@ -176,11 +187,13 @@ def test_sigkilled_embedded_server_on_sqlite(tmp_path, database_url):
             server = serve(env, tmp_path, port, "--workers", "2")
             back_at = wait_until_serving(base_url, server)
             if killed:
-                recoveries.append(time_to_rerun(ledger, killed, back_at))
+                rerun = times_to_rerun(ledger, killed, back_at)
+                assert_prompt_reruns(killed, rerun)
+                recoveries += [rerun[job] for job, attempt in killed.items() if attempt == 1]
             if round_number == 0:
                 cancel_some(deployment, ids, 3)
-        assert recoveries, "no kill landed on a running job"
-        assert max(recoveries) <= RECOVERY_LIMIT_S, recoveries
+        assert recoveries, "no kill landed on a job's first attempt"
+        print(f"first-attempt reruns after SIGKILL (s): {sorted(round(r, 2) for r in recoveries)}")
         assert_everything_accounted_for(deployment, ids, tmp_path / "data" / "files")
         # uvicorn re-raises SIGTERM after its graceful shutdown; that shutdown ran the lifespan, which unregistered
         # the worker threads

@@ -17,8 +17,7 @@ from avatar_creator.jobs.worker import make_thumbnail
 
 
 def claim(database, signals, worker_id="w1", lease_seconds=5.0) -> Generation | None:
-    with database.session() as session:
-        return queue.claim(session=session, worker_id=worker_id, lease_seconds=lease_seconds, signals=signals)
+    return queue.claim(database=database, worker_id=worker_id, lease_seconds=lease_seconds, signals=signals)
 
 
 def row(database, generation_id) -> Generation:

@@ -123,8 +123,7 @@ def test_a_dead_local_worker_s_job_is_reclaimed_before_its_lease_runs_out(databa
     register_worker(database, "alive", os.getpid())
     register_worker(database, "doomed", doomed_process.pid)
     for worker_id in ("alive", "doomed"):
-        with database.session() as session:
-            queue.claim(session=session, worker_id=worker_id, lease_seconds=600, signals=signals)
+        queue.claim(database=database, worker_id=worker_id, lease_seconds=600, signals=signals)
     backoff = queue.Backoff(base_seconds=0, max_seconds=0)
     assert reap_once(database=database, settings=settings, signals=signals, backoff=backoff).recovered == 0
 
