@@ -101,7 +101,8 @@ def worker(
         signal.signal(signal_number, lambda *_: stop.set())
     runtime.start()
     console.print(f"Worker running {concurrency} jobs at a time (database: {settings.engine_label}, "
-                  f"wake-ups: {'Redis' if settings.redis_url else 'polling'}, provider: {settings.provider})",
+                  f"wake-ups: {'Redis' if settings.redis_url else f'polling every {settings.worker_poll_seconds:g} s'}, "
+                  f"provider: {settings.provider})",
                   highlight=False)
     stop.wait()
     console.print("Stopping: giving running jobs back...")

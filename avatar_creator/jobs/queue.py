@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from sqlalchemy import Float, bindparam, select, update
+from sqlalchemy import Float, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from avatar_creator import events as event_kinds
@@ -137,17 +137,18 @@ def complete(*, session: Session, attempt: Attempt, storage: Storage, result: Ge
     return avatar
 
 
-def fail(*, session: Session, attempt: Attempt, error_code: str, error_message: str, signals: Signals) -> bool:
-    """End the attempt's generation as failed and refund it; False if fenced out."""
-    return _end(session, _current(attempt), status="failed", error_code=error_code, error_message=error_message,
-                signals=signals) is not None
+def fail(*, session: Session, attempt: Attempt, error_code: str, error_message: str, signals: Signals,
+         only_if: tuple = ()) -> bool:
+    """End the attempt's generation as failed and refund it; False if fenced out (or ``only_if`` does not hold)."""
+    return _end(session, (*_current(attempt), *only_if), status="failed", error_code=error_code,
+                error_message=error_message, signals=signals) is not None
 
 
 def retry_later(*, session: Session, attempt: Attempt, delay_seconds: float, error_code: str, error_message: str,
-                signals: Signals) -> bool:
+                signals: Signals, only_if: tuple = ()) -> bool:
     """Send the generation back to pending, ready after ``delay_seconds``; the worker is free at once."""
     generation = session.scalars(
-        update(Generation).where(*_current(attempt))
+        update(Generation).where(*_current(attempt), *only_if)
         .values(status="pending", available_at=db_now(delay_seconds), lease_until=None, worker_id=None,
                 error_code=error_code, error_message=error_message[:1000])
         .returning(Generation)
@@ -174,18 +175,21 @@ def release(*, session: Session, attempt: Attempt, signals: Signals) -> bool:
     return True
 
 
-def recover(*, session: Session, attempt: Attempt, backoff: Backoff, signals: Signals) -> str | None:
-    """A lost attempt (lease expired, worker dead): back to pending with backoff, or failed and refunded after the
-    last attempt. Returns the new status, or None if the attempt was no longer current."""
+def recover(*, session: Session, attempt: Attempt, dead_workers: list[str], backoff: Backoff,
+            signals: Signals) -> str | None:
+    """A lost attempt (its lease ran out, or its worker is one of ``dead_workers``): back to pending with backoff, or
+    failed and refunded after the last attempt. Returns the new status, or None if the attempt is no longer current
+    or no longer lost (a slow worker renewed its lease in the meantime)."""
+    still_lost = (or_(Generation.lease_until < db_now(), Generation.worker_id.in_(dead_workers)),)
     generation = session.get(Generation, attempt.generation_id)
     if generation is None or generation.attempt < generation.max_attempts:
-        delay = backoff.seconds(attempt.number)
-        message = "The worker running it stopped; it will run again."
-        done = retry_later(session=session, attempt=attempt, delay_seconds=delay, error_code=INTERNAL,
-                           error_message=message, signals=signals)
+        done = retry_later(session=session, attempt=attempt, delay_seconds=backoff.seconds(attempt.number),
+                           error_code=INTERNAL, error_message="The worker running it stopped; it will run again.",
+                           signals=signals, only_if=still_lost)
         return "pending" if done else None
     message = f"The worker running it stopped, {generation.attempt} times."
-    done = fail(session=session, attempt=attempt, error_code=INTERNAL, error_message=message, signals=signals)
+    done = fail(session=session, attempt=attempt, error_code=INTERNAL, error_message=message, signals=signals,
+                only_if=still_lost)
     return "failed" if done else None
 
 

@@ -60,8 +60,8 @@ def reap_once(*, database: Database, settings: Settings, signals: queue.Signals,
         ).all() if no_live_worker else []
     for generation_id, attempt in lost:
         with database.session() as session:
-            outcome = queue.recover(session=session, attempt=queue.Attempt(generation_id, attempt), backoff=backoff,
-                                    signals=signals)
+            outcome = queue.recover(session=session, attempt=queue.Attempt(generation_id, attempt),
+                                    dead_workers=dead_workers, backoff=backoff, signals=signals)
         report.recovered += outcome == "pending"
         report.failed += outcome == "failed"
     for generation_id in unclaimed:

@@ -22,6 +22,7 @@ from avatar_creator.db import Database, db_now, new_id
 from avatar_creator.generation import service as generation_service
 from avatar_creator.generation.models import Generation
 from avatar_creator.imaging import face_centred_crop
+from avatar_creator.imaging.upload import THUMBNAIL_QUALITY, THUMBNAIL_SIZE
 from avatar_creator.jobs import liveness, queue
 from avatar_creator.jobs.models import WorkerProcess
 from avatar_creator.providers.base import (
@@ -38,8 +39,6 @@ from avatar_creator.storage import Storage
 log = logging.getLogger("avatar_creator.jobs")
 
 PROGRESS_INTERVAL_S = 0.2  # at most one progress write per job this often
-THUMBNAIL_SIZE = 300
-THUMBNAIL_QUALITY = 85
 
 
 @dataclass
@@ -85,7 +84,9 @@ class WorkerPool:
         """Stop claiming; running jobs stop at their next step and go back to pending, uncounted. Jobs still
         running after ``timeout`` seconds are given back anyway (their late result is fenced out)."""
         self._stopping.set()
-        self._signals.doorbell.ring(self._concurrency)  # wake idle threads in this process
+        # Wake this process's idle threads (on Redis this may wake another process's worker instead: it finds the
+        # queue as it was, and its own threads here return within a poll interval anyway).
+        self._signals.doorbell.ring(self._concurrency)
         deadline = time.monotonic() + timeout
         for thread in self._threads:
             thread.join(max(0.0, deadline - time.monotonic()))
@@ -98,17 +99,17 @@ class WorkerPool:
         except Exception:
             log.warning("worker %s: could not unregister; its row expires by itself", self.worker_id)
 
-    @property
-    def running(self) -> int:
-        return len(self._flights)
-
     def _work(self) -> None:
+        failing = False
         while not self._stopping.is_set():
             try:
                 generation = queue.claim(database=self._database, worker_id=self.worker_id,
                                          lease_seconds=self._settings.lease_seconds, signals=self._signals)
-            except Exception as error:
-                log.warning("worker %s cannot claim (%s); retrying", self.worker_id, type(error).__name__)
+                failing = False
+            except Exception as error:  # the database is down: say so once, keep trying
+                if not failing:
+                    log.warning("worker %s cannot claim (%s); retrying", self.worker_id, type(error).__name__)
+                failing = True
                 self._stopping.wait(self._settings.worker_poll_seconds)
                 continue
             if generation is None:
@@ -239,7 +240,7 @@ _BLANK_PNG = _blank_png()
 
 
 def make_thumbnail(image: bytes) -> bytes:
-    """A JPEG thumbnail of a generated image, cropped around its face like an upload's."""
+    """A JPEG thumbnail of a generated image, cropped around its face like an upload's (same size and quality)."""
     with Image.open(io.BytesIO(image)) as opened:
         crop = face_centred_crop(opened.convert("RGB"), THUMBNAIL_SIZE)
     buffer = io.BytesIO()

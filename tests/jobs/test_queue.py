@@ -159,3 +159,17 @@ def test_backoff_doubles_with_jitter_is_capped_and_yields_to_retry_after():
     assert len({round(backoff.seconds(2), 6) for _ in range(20)}) > 1
     assert backoff.seconds(10) == 60
     assert backoff.seconds(1, at_least=20) == 20
+
+
+def test_a_lease_renewed_before_the_reaper_acts_is_left_alone(database, signals, enqueue):
+    generation_id = enqueue()[0]
+    attempt = queue.Attempt(generation_id, claim(database, signals, lease_seconds=0.01).attempt)
+    threading.Event().wait(0.05)  # the reaper saw it expired here; then the slow worker's heartbeat landed
+    with database.session() as session:
+        queue.extend_leases(session=session, worker_id="w1", attempts=[attempt], lease_seconds=60)
+    with database.session() as session:
+        backoff = queue.Backoff(base_seconds=0, max_seconds=0)
+        assert queue.recover(session=session, attempt=attempt, dead_workers=[], backoff=backoff,
+                             signals=signals) is None
+        assert queue.recover(session=session, attempt=attempt, dead_workers=["w1"], backoff=backoff,
+                             signals=signals) == "pending"

@@ -1,10 +1,13 @@
-"""Crash tests with real processes: workers (or the embedded server) are SIGKILLed mid-job and restarted, and every
-generation still ends exactly once, paid exactly once, its killed attempts running again within seconds."""
+"""Real service processes: a clean start, `serve --no-worker`, and crash tests where workers (or the embedded server)
+are SIGKILLed mid-job and restarted while every generation still ends exactly once, paid exactly once, its killed
+attempts running again within seconds."""
 
 from __future__ import annotations
 
 import random
 import signal
+import subprocess
+import sys
 import time
 from dataclasses import dataclass
 
@@ -226,4 +229,64 @@ def test_a_worker_process_on_the_same_sqlite_file_stops_cleanly_on_sigterm(tmp_p
         ledger.assert_exact(user["user"]["id"])
     finally:
         worker.stop()
+        ledger.close()
+
+
+def test_a_clean_start_with_default_settings_generates_two_avatars(tmp_path):
+    env = service_env(tmp_path / "data", "")  # no database URL: the SQLite file in the data folder
+    del env["AVATAR_DATABASE_URL"]
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    server = serve(env, tmp_path, port)
+    ledger = None
+    try:
+        wait_until_serving(base_url, server)
+        headers, user_id, project_id = sign_up(base_url)
+        with httpx.Client(base_url=base_url, headers=headers, timeout=30) as http:
+            reply = http.post(f"{API}/projects/{project_id}/avatars/generate",
+                              json={"name": "Ada", "prompt": "a friendly astronaut", "count": 2}).json()
+            ids = [g["id"] for g in reply["generations"]]
+            deadline = time.monotonic() + 30
+            while {http.get(f"{API}/generations/{i}").json()["generation"]["status"] for i in ids} != {"completed"}:
+                assert time.monotonic() < deadline, "the two generations did not complete"
+                time.sleep(0.1)
+            avatars = http.get(f"{API}/projects/{project_id}").json()["project"]["avatars"]
+            seeds = [g["options"]["seed"] for g in reply["generations"]]
+            assert sorted(a["seedUsed"] for a in avatars) == sorted(seeds)
+        ledger = Ledger(f"sqlite:///{tmp_path / 'data' / 'avatar-creator.db'}")
+        ledger.assert_exact(user_id)
+    finally:
+        server.stop()
+        if ledger is not None:
+            ledger.close()
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_serve_without_workers_fails_waiting_jobs_with_no_worker(tmp_path, database_url):
+    env = service_env(tmp_path / "data", database_url, max_queue_wait=1)
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    server = serve(env, tmp_path, port, "--no-worker")
+    ledger = Ledger(database_url)
+    try:
+        wait_until_serving(base_url, server)
+        headers, user_id, project_id = sign_up(base_url)
+        with httpx.Client(base_url=base_url, headers=headers, timeout=30) as http:
+            ready = http.get("/health/ready")
+            assert ready.status_code == 200 and ready.json()["checks"]["worker"]["ok"] is False
+            generation = http.post(f"{API}/projects/{project_id}/avatars/generate",
+                                   json={"name": "Ada", "prompt": "a friendly astronaut"}).json()["generation"]
+            deadline = time.monotonic() + 15
+            while (state := http.get(f"{API}/generations/{generation['id']}").json()["generation"])["status"] in (
+                    "pending", "processing"):
+                assert time.monotonic() < deadline, "the generation never failed"
+                time.sleep(0.1)
+            assert (state["status"], state["errorCode"], state["creditRefunded"]) == ("failed", "NO_WORKER", 10)
+        doctor = subprocess.run([sys.executable, "-m", "avatar_creator.cli", "doctor"], env=env, capture_output=True,
+                                text=True, timeout=60)
+        assert doctor.returncode == 0, doctor.stdout  # reported, not gating
+        assert "worker" in doctor.stdout and "no worker heartbeat" in doctor.stdout
+        ledger.assert_exact(user_id)
+    finally:
+        server.stop()
         ledger.close()
