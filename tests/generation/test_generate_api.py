@@ -44,7 +44,9 @@ def test_two_images_complete_with_their_seeds_and_the_ledger_sums_to_the_balance
         assert first["personaPersonality"] == ["calm", "kind"]
         assert first["sourceType"] == "text_to_image" and first["provider"] == "offline"
         assert first["mimeType"] == "image/png" and (first["width"], first["height"]) == (256, 256)
-        assert first["baseImageUrl"].endswith(".png") and first["thumbnailUrl"].endswith(".jpg")
+        assert first["baseImageUrl"].split("?")[0].endswith(".png")
+        assert first["thumbnailUrl"].split("?")[0].endswith(".jpg")
+        assert client.get(first["baseImageUrl"]).headers["content-type"] == "image/png"
     ledger.assert_exact(user["user"]["id"])
     stored = ledger.avatars(user["user"]["id"])
     files = tmp_path / "data" / "files"
