@@ -167,7 +167,9 @@ def test_other_users_projects_and_generations_are_not_found(tmp_path, database_u
         response = client.post(f"{API}/projects/{project['id']}/avatars/generate", headers=long_key,
                                json={"name": "Ada", "prompt": "a friendly astronaut"})
         assert response.status_code == 400
-        assert client.get(f"{API}/generations?status=lost", headers=owner["headers"]).status_code == 400
+        for bad_query in ("status=lost", "limit=0", "limit=201"):
+            assert client.get(f"{API}/generations?{bad_query}", headers=owner["headers"]).status_code == 400
+        assert client.get("/api/generations/recent?limit=51", headers=owner["headers"]).status_code == 400
         assert client.get(f"{API}/generations", headers={}).status_code == 401
 
 
