@@ -12,6 +12,8 @@ from fastapi.middleware.cors import CORSMiddleware
 from avatar_creator import error_handlers, health
 from avatar_creator.auth.passwords import Passwords
 from avatar_creator.auth.routes import router as auth_router
+from avatar_creator.avatars.routes import router as avatars_router
+from avatar_creator.avatars.uploads import router as uploads_router
 from avatar_creator.credits.routes import router as credits_router
 from avatar_creator.db import Database
 from avatar_creator.events import build_event_sink
@@ -23,7 +25,11 @@ from avatar_creator.platform_routes import router as platform_router
 from avatar_creator.projects.routes import router as projects_router
 from avatar_creator.ratelimit import RateLimiter
 from avatar_creator.settings import RATE_LIMIT_NAMES, Settings, load_settings
+from avatar_creator.stats_routes import router as stats_router
+from avatar_creator.storage import LocalStorage
 from avatar_creator.timing import ServerTiming
+from avatar_creator.user_files import FileUrls
+from avatar_creator.user_files import router as files_router
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -31,8 +37,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or load_settings()
     settings.prepare()
     database = Database(settings.resolved_database_url)
+    storage = LocalStorage(settings.files_dir)
     events = build_event_sink(settings, database)
-    jobs = build_runtime(settings, database, events=events)
+    jobs = build_runtime(settings, database, storage=storage, events=events)
 
     @asynccontextmanager
     async def lifespan(started: FastAPI):
@@ -56,7 +63,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         limits_by_name={name: settings.rate_limit(name) for name in RATE_LIMIT_NAMES},
         enabled=settings.rate_limits == "on", redis_url=settings.redis_url,
         key_prefix=settings.redis_prefix)
-    app.state.file_url = lambda key: f"/uploads/{key}"
+    app.state.storage = storage
+    app.state.file_url = FileUrls(secret=settings.secret, public_url=settings.public_url)
     app.state.health = build_health(settings, database)
 
     if settings.cors_origins:
@@ -64,8 +72,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                            allow_methods=["*"], allow_headers=["*"])
     app.add_middleware(ServerTiming)
     error_handlers.install(app)
-    for router in (platform_router, auth_router, credits_router, projects_router, generation_router,
-                   events_router):
+    for router in (platform_router, auth_router, credits_router, projects_router, generation_router, avatars_router,
+                   uploads_router, stats_router, files_router, events_router):
         app.include_router(router)
     return app
 

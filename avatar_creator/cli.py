@@ -18,6 +18,8 @@ users_app = typer.Typer(help="Manage user accounts.", no_args_is_help=True)
 credits_app = typer.Typer(help="Grant and inspect credits.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
 app.add_typer(credits_app, name="credits")
+storage_app = typer.Typer(help="Check stored files against the database.", no_args_is_help=True)
+app.add_typer(storage_app, name="storage")
 console = Console()
 
 
@@ -247,6 +249,29 @@ def credits_show(email: str, limit: Annotated[int, typer.Option(min=1, max=200)]
         table.add_row(row.created_at.isoformat(), row.type, f"{row.amount:+d}", str(row.balance_after),
                       row.description)
     console.print(table)
+
+
+@storage_app.command("sweep")
+def storage_sweep(
+    fix: Annotated[bool, typer.Option("--fix", help="Delete the orphan files (rows are never changed).")] = False,
+    min_age: Annotated[float, typer.Option(help="Spare unreferenced files younger than this many seconds: an "
+                                                "upload may be about to commit its row.")] = 3600,
+) -> None:
+    """Report files no avatar refers to and avatars whose file is missing; exit 1 while any remain."""
+    from avatar_creator.avatars.sweep import sweep
+    from avatar_creator.storage import LocalStorage
+
+    report = _with_session(lambda session, settings: sweep(
+        session=session, storage=LocalStorage(settings.files_dir), min_age_seconds=min_age, fix=fix))
+    for key in report.orphan_files:
+        console.print(f"orphan file: {key}{' (removed)' if key in report.removed else ''}", highlight=False,
+                      soft_wrap=True)
+    for avatar_id, key in report.missing_files:
+        console.print(f"missing file: {key} (avatar {avatar_id})", highlight=False, soft_wrap=True)
+    console.print(f"{len(report.orphan_files)} orphan files ({len(report.removed)} removed), "
+                  f"{len(report.missing_files)} missing files, {report.recent_unreferenced} recent files spared.")
+    if len(report.orphan_files) > len(report.removed) or report.missing_files:
+        raise typer.Exit(1)
 
 
 def main() -> None:

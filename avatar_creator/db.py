@@ -15,8 +15,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, Engine, Float, MetaData, String, create_engine, event, literal
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.elements import BindParameter
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.sql.elements import BindParameter
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
 
@@ -151,40 +151,26 @@ def after_commit(session: Session, callback: Callable[[], None]) -> None:
     For side effects that must not be seen before the data is (a doorbell, a live event). A failing callback is
     logged, not raised: the transaction has already committed.
     """
-    _callbacks(session)["commit"].append(callback)
-
-
-def after_rollback(session: Session, callback: Callable[[], None]) -> None:
-    """Run ``callback`` if the session's current transaction ends without committing (to undo a file write)."""
-    _callbacks(session)["rollback"].append(callback)
-
-
-def _callbacks(session: Session) -> dict[str, list[Callable[[], None]]]:
-    callbacks = session.info.get("transaction_callbacks")
+    callbacks = session.info.get(_AFTER_COMMIT)
     if callbacks is None:
-        callbacks = session.info["transaction_callbacks"] = {"commit": [], "rollback": []}
+        callbacks = session.info[_AFTER_COMMIT] = []
         event.listen(session, "after_commit", _committed)
         event.listen(session, "after_transaction_end", _ended)
-    return callbacks
+    callbacks.append(callback)
+
+
+_AFTER_COMMIT = "avatar_creator.after_commit"
 
 
 def _committed(session: Session) -> None:
-    callbacks = session.info["transaction_callbacks"]
-    to_run, callbacks["commit"], callbacks["rollback"] = callbacks["commit"], [], []
-    _run(to_run)
-
-
-def _ended(session: Session, transaction) -> None:
-    if transaction.parent is not None:  # a savepoint: the outer transaction decides
-        return
-    callbacks = session.info["transaction_callbacks"]
-    to_run, callbacks["commit"], callbacks["rollback"] = callbacks["rollback"], [], []
-    _run(to_run)  # anything left after a commit was cleared, so this transaction did not commit
-
-
-def _run(callbacks: list[Callable[[], None]]) -> None:
+    callbacks, session.info[_AFTER_COMMIT] = session.info[_AFTER_COMMIT], []
     for callback in callbacks:
         try:
             callback()
         except Exception:
-            logging.getLogger("avatar_creator.db").exception("transaction callback failed")
+            logging.getLogger("avatar_creator.db").exception("after-commit callback failed")
+
+
+def _ended(session: Session, transaction) -> None:
+    if transaction.parent is None:  # the outermost transaction ended without a commit: forget its callbacks
+        session.info[_AFTER_COMMIT] = []

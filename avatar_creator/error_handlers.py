@@ -11,6 +11,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from avatar_creator.errors import AppError
+from avatar_creator.imaging.errors import ImageRejected
 
 log = logging.getLogger("avatar_creator.errors")
 
@@ -62,6 +63,10 @@ async def _app_error(_request: Request, error: AppError) -> JSONResponse:
                     headers=error.headers)
 
 
+async def _image_rejected(_request: Request, error: ImageRejected) -> JSONResponse:
+    return envelope(error.status_code, error.code, error.message, field=error.field)
+
+
 async def _http_error(_request: Request, error: StarletteHTTPException) -> JSONResponse:
     messages = {404: "Not found.", 405: "Method not allowed for this path."}
     message = messages.get(error.status_code) or str(error.detail)
@@ -85,6 +90,7 @@ async def _unexpected(request: Request, error: Exception) -> JSONResponse:
 def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(AppError, _app_error)
+    app.add_exception_handler(ImageRejected, _image_rejected)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(DBAPIError, _database_error)
     app.add_exception_handler(Exception, _unexpected)

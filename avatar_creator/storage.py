@@ -111,6 +111,14 @@ class Storage(abc.ABC):
         """
 
     @abc.abstractmethod
+    def modified_at(self, key: str) -> float:
+        """When the file under ``key`` was written, in seconds since the epoch (so a sweep can spare fresh files).
+
+        Raises:
+            KeyNotFound: nothing is stored under ``key``.
+        """
+
+    @abc.abstractmethod
     def exists(self, key: str) -> bool:
         """True when a file is stored under ``key``."""
 
@@ -166,6 +174,12 @@ class LocalStorage(Storage):
         if not path.is_file():
             raise KeyNotFound(key)
         return path.stat().st_size
+
+    def modified_at(self, key: str) -> float:
+        path = self.path_for(key)
+        if not path.is_file():
+            raise KeyNotFound(key)
+        return path.stat().st_mtime
 
     def exists(self, key: str) -> bool:
         return self.path_for(key).is_file()

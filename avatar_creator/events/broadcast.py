@@ -80,7 +80,8 @@ class Broadcaster(abc.ABC):
         has no user. Never raises; an event lost on the way is recovered by the streams (see ``previous_id``)."""
 
     def start(self) -> None:
-        """Begin receiving events from other processes (API processes only; a worker only sends)."""
+        """Begin receiving events from other processes (API processes only; a worker only sends). Once: a second
+        call does nothing."""
 
     def close(self) -> None:
         """Stop receiving and end every open stream."""
@@ -147,7 +148,7 @@ class LocalBroadcaster(Broadcaster):
         self.deliver(event)
 
     def start(self) -> None:
-        if self._database is not None:
+        if self._database is not None and self._watcher is None:
             self._watcher = threading.Thread(target=self._watch_table, name="avatar-events", daemon=True)
             self._watcher.start()
 
@@ -217,6 +218,8 @@ class RedisBroadcaster(Broadcaster):
             self.deliver(event)
 
     def start(self) -> None:
+        if self._reader is not None:
+            return
         self._reader = threading.Thread(target=self._read_forever, name="avatar-events", daemon=True)
         self._reader.start()
 

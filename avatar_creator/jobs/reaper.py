@@ -95,19 +95,22 @@ class Reaper:
         self._backoff = queue.Backoff(base_seconds=settings.retry_base_seconds,
                                       max_seconds=settings.retry_max_seconds)
         self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="avatar-reaper", daemon=True)
+        self._thread: threading.Thread | None = None
 
     def start(self) -> None:
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(self._stopping,), name="avatar-reaper", daemon=True)
         self._thread.start()
 
     def stop(self, timeout: float = 5.0) -> None:
         self._stopping.set()
-        self._thread.join(timeout)
+        if self._thread is not None:
+            self._thread.join(timeout)
 
-    def _run(self) -> None:
+    def _run(self, stopping: threading.Event) -> None:
         last_prune = 0.0
         failing = False
-        while not self._stopping.is_set():
+        while not stopping.is_set():
             try:
                 reap_once(database=self._database, settings=self._settings, signals=self._signals,
                           backoff=self._backoff)
@@ -119,7 +122,7 @@ class Reaper:
                 if not failing:
                     log.warning("reaper cannot reach the database (%s); retrying", type(error).__name__)
                 failing = True
-            self._stopping.wait(self._settings.reaper_interval_seconds)
+            stopping.wait(self._settings.reaper_interval_seconds)
 
 
 def _dead_local_workers(session) -> list[str]:

@@ -56,7 +56,7 @@ class WorkerPool:
 
     def __init__(self, *, database: Database, settings: Settings, providers: dict[str, Provider], storage: Storage,
                  signals: queue.Signals, concurrency: int):
-        self.worker_id = new_id()
+        self.worker_id = ""
         self._database = database
         self._settings = settings
         self._providers = providers
@@ -67,15 +67,18 @@ class WorkerPool:
                                       max_seconds=settings.retry_max_seconds)
         self._stopping = threading.Event()
         self._flights: dict[queue.Attempt, Flight] = {}
-        self._threads = [threading.Thread(target=self._work, name=f"avatar-worker-{index}", daemon=True)
-                         for index in range(concurrency)]
-        self._heartbeat = threading.Thread(target=self._beat_forever, name="avatar-heartbeat", daemon=True)
+        self._threads: list[threading.Thread] = []
 
     def start(self) -> None:
+        """Register as a new worker process and start the threads (again, after a ``stop``)."""
         # The first thumbnail loads OpenCV, whose first import is not thread-safe: load it here, before the threads.
         make_thumbnail(_BLANK_PNG)
+        self.worker_id = new_id()
+        self._stopping = threading.Event()
         self._register()
-        self._heartbeat.start()
+        self._threads = [threading.Thread(target=self._beat_forever, name="avatar-heartbeat", daemon=True)]
+        self._threads += [threading.Thread(target=self._work, name=f"avatar-worker-{index}", daemon=True)
+                          for index in range(self._concurrency)]
         for thread in self._threads:
             thread.start()
         log.info("worker %s: %d threads", self.worker_id, self._concurrency)
@@ -92,7 +95,6 @@ class WorkerPool:
             thread.join(max(0.0, deadline - time.monotonic()))
         for flight in list(self._flights.values()):
             self._give_back(flight.attempt)
-        self._heartbeat.join(timeout=1.0)
         try:
             with self._database.session() as session:
                 session.execute(delete(WorkerProcess).where(WorkerProcess.id == self.worker_id))

@@ -64,5 +64,7 @@ def update_project(project_id: str, body: ProjectUpdate, request: Request, user:
 def delete_project(project_id: str, request: Request, user: CurrentUser, session: SessionDep) -> Response:
     generation_service.cancel_for_project(session=session, user_id=user.id, project_id=project_id,
                                           signals=request.app.state.jobs.signals)
+    avatars_service.delete_for_project(session=session, storage=request.app.state.storage, user_id=user.id,
+                                       project_id=project_id)
     service.delete_owned(session=session, user_id=user.id, project_id=project_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

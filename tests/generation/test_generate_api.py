@@ -44,7 +44,9 @@ def test_two_images_complete_with_their_seeds_and_the_ledger_sums_to_the_balance
         assert first["personaPersonality"] == ["calm", "kind"]
         assert first["sourceType"] == "text_to_image" and first["provider"] == "offline"
         assert first["mimeType"] == "image/png" and (first["width"], first["height"]) == (256, 256)
-        assert first["baseImageUrl"].endswith(".png") and first["thumbnailUrl"].endswith(".jpg")
+        assert first["baseImageUrl"].split("?")[0].endswith(".png")
+        assert first["thumbnailUrl"].split("?")[0].endswith(".jpg")
+        assert client.get(first["baseImageUrl"]).headers["content-type"] == "image/png"
     ledger.assert_exact(user["user"]["id"])
     stored = ledger.avatars(user["user"]["id"])
     files = tmp_path / "data" / "files"
@@ -165,7 +167,9 @@ def test_other_users_projects_and_generations_are_not_found(tmp_path, database_u
         response = client.post(f"{API}/projects/{project['id']}/avatars/generate", headers=long_key,
                                json={"name": "Ada", "prompt": "a friendly astronaut"})
         assert response.status_code == 400
-        assert client.get(f"{API}/generations?status=lost", headers=owner["headers"]).status_code == 400
+        for bad_query in ("status=lost", "limit=0", "limit=201"):
+            assert client.get(f"{API}/generations?{bad_query}", headers=owner["headers"]).status_code == 400
+        assert client.get("/api/generations/recent?limit=51", headers=owner["headers"]).status_code == 400
         assert client.get(f"{API}/generations", headers={}).status_code == 401
 
 

@@ -7,7 +7,6 @@ import time
 import pytest
 
 from avatar_creator.db import db_now
-from avatar_creator.generation import service
 from avatar_creator.generation.models import Generation
 from tests.factories import create_project, generate, get_generation, register, wait_for_generations
 from tests.jobs.support import Ledger, running_service
@@ -140,7 +139,6 @@ def test_deleting_an_avatar_cancels_work_made_from_it_and_marks_its_generation(t
         project = create_project(client, user["headers"])
         made = generate(client, user["headers"], project["id"])["generation"]
         avatar_id = wait_for_generations(client, user["headers"], [made["id"]])[0]["avatarId"]
-        signals = client.app.state.jobs.signals
         with ledger.database.session() as session:  # a from-reference job, as that endpoint will queue it
             reference_job = Generation(user_id=user["user"]["id"], project_id=project["id"], batch_id="b",
                                        source_type="from_reference", status="pending", max_attempts=3, cost=12,
@@ -148,9 +146,7 @@ def test_deleting_an_avatar_cancels_work_made_from_it_and_marks_its_generation(t
                                        options={"width": 256, "height": 256}, reference_avatar_id=avatar_id,
                                        available_at=db_now(60))  # not claimable during the test
             session.add(reference_job)
-        with ledger.database.session() as session:
-            assert service.cancel_for_avatar(session=session, user_id=user["user"]["id"], avatar_id=avatar_id,
-                                             signals=signals) == 1
+        assert client.delete(f"{API}/avatars/{avatar_id}", headers=user["headers"]).status_code == 204
         assert get_generation(client, user["headers"], made["id"])["avatarDeleted"] is True
         assert get_generation(client, user["headers"], reference_job.id)["status"] == "cancelled"
     assert ledger.refunds(reference_job.id) == [12]

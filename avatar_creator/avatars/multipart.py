@@ -1,0 +1,137 @@
+"""Reading an upload's multipart body as it streams, stopping the moment it passes the size limit.
+
+Starlette's ``request.form()`` spools a file of any size to disk before the route sees it; this reads
+``request.stream()`` itself, counts every byte (a missing or lying Content-Length changes nothing) and parses with
+``python-multipart``'s streaming parser, so an oversized upload costs at most the limit in memory and time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from python_multipart.exceptions import FormParserError
+from python_multipart.multipart import MultipartParser, parse_options_header
+from starlette.requests import ClientDisconnect, Request
+
+from avatar_creator.errors import PayloadTooLarge, ValidationFailed
+
+FILE_FIELD = "image"
+TEXT_BYTES_LIMIT = 64 * 1024  # every text field together; the longest real one is 500 characters
+
+
+@dataclass
+class UploadForm:
+    """The expected text fields (first value of each), the file (None when no ``image`` part came) and the names of
+    the other parts, which are read past but not kept."""
+
+    fields: dict[str, str] = field(default_factory=dict)
+    image: bytes | None = None
+    ignored: list[str] = field(default_factory=list)
+
+
+class _Collector:
+    """python-multipart callbacks that gather the parts, enforcing the limits as data arrives."""
+
+    def __init__(self, max_file_bytes: int, text_fields: frozenset[str]):
+        self.max_file_bytes = max_file_bytes
+        self.text_fields = text_fields
+        self.form = UploadForm()
+        self.finished = False
+        self._image = bytearray()
+        self._image_seen = False
+        self._text_bytes = 0
+        self._header_name = bytearray()
+        self._header_value = bytearray()
+        self._disposition = b""
+        self._name = ""
+        self._value = bytearray()
+
+    def callbacks(self) -> dict:
+        return {"on_part_begin": self._part_begin, "on_header_field": self._header_field,
+                "on_header_value": self._header_value_data, "on_header_end": self._header_end,
+                "on_headers_finished": self._headers_finished, "on_part_data": self._part_data,
+                "on_part_end": self._part_end, "on_end": self._end}
+
+    def _part_begin(self) -> None:
+        self._disposition, self._name, self._value = b"", "", bytearray()
+
+    def _header_field(self, data: bytes, start: int, end: int) -> None:
+        self._header_name += data[start:end]
+
+    def _header_value_data(self, data: bytes, start: int, end: int) -> None:
+        self._header_value += data[start:end]
+
+    def _header_end(self) -> None:
+        if bytes(self._header_name).lower() == b"content-disposition":
+            self._disposition = bytes(self._header_value)
+        self._header_name, self._header_value = bytearray(), bytearray()
+
+    def _headers_finished(self) -> None:
+        # Only the field name is read: the client's filename and Content-Type are never used for anything.
+        _, options = parse_options_header(self._disposition)
+        self._name = options.get(b"name", b"").decode("utf-8", "replace")
+        if self._name == FILE_FIELD:
+            if self._image_seen:
+                raise ValidationFailed("image: send exactly one file", field=FILE_FIELD)
+            self._image_seen = True
+
+    def _part_data(self, data: bytes, start: int, end: int) -> None:
+        if self._name == FILE_FIELD:
+            self._image += data[start:end]
+            if len(self._image) > self.max_file_bytes:
+                raise PayloadTooLarge(f"image: larger than the limit of {self.max_file_bytes:,} bytes",
+                                      field=FILE_FIELD)
+            return
+        self._text_bytes += end - start
+        if self._text_bytes > TEXT_BYTES_LIMIT:
+            raise PayloadTooLarge(f"the form's other fields are larger than {TEXT_BYTES_LIMIT:,} bytes")
+        if self._name in self.text_fields:
+            self._value += data[start:end]
+
+    def _part_end(self) -> None:
+        if self._name == FILE_FIELD:
+            self.form.image = bytes(self._image)
+            self._image = bytearray()
+            return
+        if self._name not in self.text_fields:
+            if self._name:
+                self.form.ignored.append(self._name)
+            return
+        if self._name in self.form.fields:
+            return
+        try:
+            self.form.fields[self._name] = self._value.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ValidationFailed(f"{self._name}: not UTF-8 text", field=self._name) from None
+
+    def _end(self) -> None:
+        self.finished = True
+
+
+async def read_upload_form(request: Request, *, max_file_bytes: int, text_fields: frozenset[str]) -> UploadForm:
+    """The multipart body's ``image`` and ``text_fields``; ``PayloadTooLarge`` as soon as the file or the body passes
+    its limit."""
+    media_type, options = parse_options_header(request.headers.get("content-type", ""))
+    boundary = options.get(b"boundary")
+    if media_type != b"multipart/form-data" or not boundary:
+        raise ValidationFailed("image: send the image and fields as multipart/form-data", field=FILE_FIELD)
+    body_limit = max_file_bytes + TEXT_BYTES_LIMIT
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > body_limit:  # honest and too large: refuse before reading
+        raise PayloadTooLarge(f"the body is larger than the limit of {max_file_bytes:,} bytes for the image")
+    collector = _Collector(max_file_bytes, text_fields)
+    received = 0
+    try:
+        parser = MultipartParser(boundary, collector.callbacks())
+        async for chunk in request.stream():
+            received += len(chunk)
+            if received > body_limit:
+                raise PayloadTooLarge(f"the body is larger than the limit of {max_file_bytes:,} bytes for the image")
+            parser.write(chunk)
+    except FormParserError as error:
+        raise ValidationFailed("image: the multipart body is malformed", field=FILE_FIELD) from error
+    except ClientDisconnect as error:
+        raise ValidationFailed("image: the upload was interrupted", field=FILE_FIELD) from error
+    if not collector.finished:
+        raise ValidationFailed("image: the multipart body ended before its closing boundary", field=FILE_FIELD)
+    return collector.form
