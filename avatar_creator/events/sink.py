@@ -16,7 +16,7 @@ from collections.abc import Callable
 from sqlalchemy import event as orm_event
 from sqlalchemy.orm import Session
 
-from avatar_creator.db import Database, after_commit, after_rollback
+from avatar_creator.db import Database, after_commit
 from avatar_creator.events import service
 from avatar_creator.events.broadcast import Broadcaster, build_broadcaster
 from avatar_creator.events.service import Event
@@ -63,8 +63,7 @@ class EventSink:
         if pending is None:
             pending = session.info[key] = []
             orm_event.listen(session, "before_commit", self._write_pending)
-        if not pending:
-            after_rollback(session, pending.clear)
+            orm_event.listen(session, "after_transaction_end", self._forget_pending)
         pending.append((user_id, kind, payload))
 
     def publish(self, user_id: str, kind: str, payload: dict) -> None:
@@ -98,6 +97,11 @@ class EventSink:
         for user_id in sorted(by_user):  # one lock order for every transaction: no deadlock between two of them
             events += service.write(session=session, user_id=user_id, items=by_user[user_id])
         after_commit(session, lambda: self._deliver(events))
+
+    def _forget_pending(self, session: Session, transaction) -> None:
+        """A transaction that ended without writing its events (rolled back) sends nothing."""
+        if transaction.parent is None:
+            session.info[(_PENDING, id(self))].clear()
 
     def _deliver(self, events: list[Event]) -> None:
         for event in events:
