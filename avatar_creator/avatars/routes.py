@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
 
+from avatar_creator import events
 from avatar_creator.avatars import service, usage
 from avatar_creator.avatars.downloads import attachment, project_zip
 from avatar_creator.avatars.schemas import (
@@ -63,6 +64,8 @@ def delete_avatar(avatar_id: str, request: Request, user: CurrentUser, session: 
     generation_service.cancel_for_avatar(session=session, user_id=user.id, avatar_id=avatar_id,
                                          signals=request.app.state.jobs.signals)
     service.delete_owned(session=session, storage=request.app.state.storage, user_id=user.id, avatar_id=avatar_id)
+    request.app.state.jobs.signals.events.record(session, user.id, events.AVATAR,
+                                                 {"action": "deleted", "id": avatar_id})
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
