@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from contextlib import asynccontextmanager
 
+import anyio
+
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
@@ -14,7 +16,11 @@ from avatar_creator.avatars.routes import router as avatars_router
 from avatar_creator.avatars.uploads import router as uploads_router
 from avatar_creator.credits.routes import router as credits_router
 from avatar_creator.db import Database
+from avatar_creator.events import build_event_sink
+from avatar_creator.events.routes import router as events_router
 from avatar_creator.generation.routes import router as generation_router
+from avatar_creator.jobs.health import worker_check
+from avatar_creator.jobs.runtime import build_runtime
 from avatar_creator.platform_routes import router as platform_router
 from avatar_creator.projects.routes import router as projects_router
 from avatar_creator.ratelimit import RateLimiter
@@ -31,15 +37,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or load_settings()
     settings.prepare()
     database = Database(settings.resolved_database_url)
+    storage = LocalStorage(settings.files_dir)
+    events = build_event_sink(settings, database)
+    jobs = build_runtime(settings, database, storage=storage, events=events)
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI):
+    async def lifespan(started: FastAPI):
+        runtime = started.state.jobs
+        events.broadcaster.start()
+        runtime.start()
         yield
+        # Streams have ended by now (events.routes); the jobs given back still send their events, then it closes.
+        await anyio.to_thread.run_sync(runtime.stop)  # gives running jobs back: may take a few seconds
         database.dispose()
 
     app = FastAPI(title="Avatar Creator", version="0.1.0", lifespan=lifespan)
     app.state.settings = settings
     app.state.database = database
+    app.state.jobs = jobs
+    app.state.broadcaster = events.broadcaster
     app.state.passwords = Passwords(time_cost=settings.argon2_time_cost, memory_kib=settings.argon2_memory_kib,
                                     parallelism=settings.argon2_parallelism,
                                     max_concurrent=settings.max_concurrent_hashes)
@@ -47,7 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         limits_by_name={name: settings.rate_limit(name) for name in RATE_LIMIT_NAMES},
         enabled=settings.rate_limits == "on", redis_url=settings.redis_url,
         key_prefix=settings.redis_prefix)
-    app.state.storage = LocalStorage(settings.files_dir)
+    app.state.storage = storage
     app.state.file_url = FileUrls(secret=settings.secret, public_url=settings.public_url)
     app.state.health = build_health(settings, database)
 
@@ -57,7 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(ServerTiming)
     error_handlers.install(app)
     for router in (platform_router, auth_router, credits_router, projects_router, generation_router, avatars_router,
-                   uploads_router, stats_router, files_router):
+                   uploads_router, stats_router, files_router, events_router):
         app.include_router(router)
     web.install(app)
     return app
@@ -68,4 +84,5 @@ def build_health(settings: Settings, database: Database) -> health.HealthRegistr
     registry.register("database", health.database_check(database), gating=True)
     registry.register("redis", health.redis_check(settings.redis_url), gating=True)
     registry.register("storage", health.storage_check(settings), gating=False)
+    registry.register("worker", worker_check(database, settings), gating=False)
     return registry

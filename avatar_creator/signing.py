@@ -34,8 +34,13 @@ def verify(path: str, exp: str | int | None, sig: str | None, *, secret: bytes, 
 
 
 def _signature(path: str, expires: int, secret: bytes) -> str:
+    return hmac_signature(secret, _PURPOSE, path, str(expires))
+
+
+def hmac_signature(secret: bytes, purpose: bytes, *parts: str) -> str:
+    """URL-safe HMAC-SHA256 of ``parts`` under ``purpose`` (a signature for one purpose never verifies another)."""
     if not secret:
         raise ValueError("signing secret is empty")
-    message = _PURPOSE + path.encode("utf-8", "surrogateescape") + b"\n" + str(expires).encode()
+    message = purpose + b"\n".join(part.encode("utf-8", "surrogateescape") for part in parts)
     digest = hmac.new(secret, message, hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()

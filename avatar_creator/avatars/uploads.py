@@ -14,6 +14,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
+from avatar_creator import events
 from avatar_creator.avatars import service
 from avatar_creator.avatars.multipart import FILE_FIELD, read_upload_form
 from avatar_creator.avatars.schemas import AvatarUpload, avatar_to_api
@@ -77,5 +78,7 @@ def _store(request: Request, user_id: str, project_id: str, image: bytes, fields
         credits_service.debit(session=session, user_id=user_id, cost=cost, description=f"Upload: {avatar.name}",
                               reference_type="avatar", reference_id=avatar.id)
         balance = credits_service.balance(session=session, user_id=user_id)
+        state.jobs.signals.events.record(session, user_id, events.AVATAR, {
+            "action": "created", "id": avatar.id, "projectId": project_id, "creditBalance": balance})
         shaped = avatar_to_api(avatar, state.file_url)
     return {"avatar": shaped, "creditUsed": cost, "creditBalance": balance}

@@ -16,7 +16,9 @@ ACTIVE_STATUSES = ("pending", "processing")
 class Generation(Base):
     __tablename__ = "generations"
     __table_args__ = (
-        Index("ix_generations_claim", "status", "available_at", "id"),  # the claim's order: never sort the table
+        # The claim's order: oldest first by creation, so a job sent back for a retry keeps its place in the queue
+        # (ordering by available_at would send a killed job behind everything queued since). Never sorts the table.
+        Index("ix_generations_claim", "status", "created_at", "id"),
         Index("ix_generations_user_created", "user_id", "created_at"),
         Index("ix_generations_project", "project_id"),
     )
@@ -25,6 +27,7 @@ class Generation(Base):
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     project_id: Mapped[str] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
     batch_id: Mapped[str] = mapped_column(String(32), index=True)
+    batch_index: Mapped[int] = mapped_column(Integer, default=0)  # place in its batch: seed order, reply order
     source_type: Mapped[str] = mapped_column(String(20))
 
     status: Mapped[str] = mapped_column(String(16), default="pending")
@@ -49,10 +52,13 @@ class Generation(Base):
     options: Mapped[dict] = mapped_column(JSON, default=dict)  # size, persona and visual fields, preset, reference
     provider: Mapped[str] = mapped_column(String(32))
 
+    # from-reference: the avatar this one is made from; deleting it cancels the work (generation.service)
+    reference_avatar_id: Mapped[str | None] = mapped_column(ForeignKey("avatars.id", ondelete="SET NULL"),
+                                                            index=True)
     avatar_id: Mapped[str | None] = mapped_column(ForeignKey("avatars.id", ondelete="SET NULL"))
     avatar_deleted: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # when the latest attempt was claimed
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 

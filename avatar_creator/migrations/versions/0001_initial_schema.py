@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 14:44:23.135946
+Create Date: 2026-11-26 15:30:15.796503
 """
 
 from alembic import op
@@ -33,6 +33,21 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
     sa.UniqueConstraint('email', name=op.f('uq_users_email'))
     )
+    op.create_table('workers',
+    sa.Column('id', sa.String(length=32), nullable=False),
+    sa.Column('hostname', sa.String(length=255), nullable=False),
+    sa.Column('host_key', sa.String(length=64), nullable=False),
+    sa.Column('pid', sa.Integer(), nullable=False),
+    sa.Column('pid_started', sa.String(length=32), nullable=True),
+    sa.Column('concurrency', sa.Integer(), nullable=False),
+    sa.Column('started_at', avatar_creator.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('heartbeat_at', avatar_creator.db.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_workers'))
+    )
+    with op.batch_alter_table('workers', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_workers_heartbeat_at'), ['heartbeat_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_workers_host_key'), ['host_key'], unique=False)
+
     op.create_table('auth_sessions',
     sa.Column('id', sa.String(length=32), nullable=False),
     sa.Column('user_id', sa.String(length=32), nullable=False),
@@ -64,6 +79,20 @@ def upgrade() -> None:
     with op.batch_alter_table('credit_transactions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_credit_transactions_created_at'), ['created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_credit_transactions_user_id'), ['user_id'], unique=False)
+
+    op.create_table('events',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('user_id', sa.String(length=32), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('payload', sa.JSON(), nullable=False),
+    sa.Column('created_at', avatar_creator.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_events_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_events')),
+    sqlite_autoincrement=True
+    )
+    with op.batch_alter_table('events', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_events_created_at'), ['created_at'], unique=False)
+        batch_op.create_index('ix_events_user_id_id', ['user_id', 'id'], unique=False)
 
     op.create_table('idempotency_keys',
     sa.Column('id', sa.String(length=32), nullable=False),
@@ -159,6 +188,7 @@ def upgrade() -> None:
     sa.Column('user_id', sa.String(length=32), nullable=False),
     sa.Column('project_id', sa.String(length=32), nullable=False),
     sa.Column('batch_id', sa.String(length=32), nullable=False),
+    sa.Column('batch_index', sa.Integer(), nullable=False),
     sa.Column('source_type', sa.String(length=20), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('progress', sa.Integer(), nullable=False),
@@ -179,6 +209,7 @@ def upgrade() -> None:
     sa.Column('seed', sa.BigInteger(), nullable=False),
     sa.Column('options', sa.JSON(), nullable=False),
     sa.Column('provider', sa.String(length=32), nullable=False),
+    sa.Column('reference_avatar_id', sa.String(length=32), nullable=True),
     sa.Column('avatar_id', sa.String(length=32), nullable=True),
     sa.Column('avatar_deleted', sa.Boolean(), nullable=False),
     sa.Column('created_at', avatar_creator.db.UTCDateTime(timezone=True), nullable=False),
@@ -186,13 +217,15 @@ def upgrade() -> None:
     sa.Column('completed_at', avatar_creator.db.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['avatar_id'], ['avatars.id'], name=op.f('fk_generations_avatar_id_avatars'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['project_id'], ['projects.id'], name=op.f('fk_generations_project_id_projects'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['reference_avatar_id'], ['avatars.id'], name=op.f('fk_generations_reference_avatar_id_avatars'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_generations_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_generations'))
     )
     with op.batch_alter_table('generations', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_generations_batch_id'), ['batch_id'], unique=False)
-        batch_op.create_index('ix_generations_claim', ['status', 'available_at', 'id'], unique=False)
+        batch_op.create_index('ix_generations_claim', ['status', 'created_at', 'id'], unique=False)
         batch_op.create_index('ix_generations_project', ['project_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_generations_reference_avatar_id'), ['reference_avatar_id'], unique=False)
         batch_op.create_index('ix_generations_user_created', ['user_id', 'created_at'], unique=False)
 
     # ### end Alembic commands ###
@@ -202,6 +235,7 @@ def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
     with op.batch_alter_table('generations', schema=None) as batch_op:
         batch_op.drop_index('ix_generations_user_created')
+        batch_op.drop_index(batch_op.f('ix_generations_reference_avatar_id'))
         batch_op.drop_index('ix_generations_project')
         batch_op.drop_index('ix_generations_claim')
         batch_op.drop_index(batch_op.f('ix_generations_batch_id'))
@@ -225,6 +259,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_idempotency_keys_created_at'))
 
     op.drop_table('idempotency_keys')
+    with op.batch_alter_table('events', schema=None) as batch_op:
+        batch_op.drop_index('ix_events_user_id_id')
+        batch_op.drop_index(batch_op.f('ix_events_created_at'))
+
+    op.drop_table('events')
     with op.batch_alter_table('credit_transactions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_credit_transactions_user_id'))
         batch_op.drop_index(batch_op.f('ix_credit_transactions_created_at'))
@@ -234,5 +273,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_auth_sessions_user_id'))
 
     op.drop_table('auth_sessions')
+    with op.batch_alter_table('workers', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_workers_host_key'))
+        batch_op.drop_index(batch_op.f('ix_workers_heartbeat_at'))
+
+    op.drop_table('workers')
     op.drop_table('users')
     # ### end Alembic commands ###

@@ -1,0 +1,116 @@
+"""``GET …/events`` (the caller's live events, SSE) and ``POST …/events/ticket`` (a signed ticket to open one)."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Request
+from sse_starlette import EventSourceResponse
+from starlette.background import BackgroundTask
+from starlette.concurrency import run_in_threadpool
+
+from avatar_creator.auth import service as auth_service
+from avatar_creator.db import Database
+from avatar_creator.deps import CurrentUser, SettingsDep, session_token
+from avatar_creator.errors import Unauthorized, ValidationFailed
+from avatar_creator.events import service, tickets
+from avatar_creator.events.broadcast import Broadcaster, Subscription
+from avatar_creator.events.stream import event_stream
+
+router = APIRouter(prefix="/api/apps/avatar-creator", tags=["events"])
+
+PING_S = 15  # a comment line this often keeps proxies from closing an idle stream
+SEND_TIMEOUT_S = 30  # a client that takes no bytes for this long is disconnected
+SHUTDOWN_GRACE_S = 1.0  # at shutdown, streams get this long to end cleanly before they are cancelled
+
+
+@router.post("/events/ticket")
+def create_ticket(user: CurrentUser, settings: SettingsDep) -> dict:
+    """A ticket for ``EventSource``, which cannot send an ``Authorization`` header; valid 60 s."""
+    return {"ticket": tickets.issue(user.id, secret=settings.secret, now=time.time()),
+            "expiresIn": tickets.TICKET_TTL_S}
+
+
+@router.get("/events")
+async def stream_events(
+    request: Request,
+    ticket: Annotated[str | None, Query(max_length=200)] = None,
+    last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
+    last_event_id_query: Annotated[str | None, Query(alias="lastEventId")] = None,
+) -> EventSourceResponse:
+    """The caller's events; ``Last-Event-ID`` (or ``?lastEventId=``, for a new ``EventSource``) replays missed ones."""
+    after_id = _parse_event_id(last_event_id if last_event_id is not None else last_event_id_query)
+    database: Database = request.app.state.database
+    broadcaster: Broadcaster = request.app.state.broadcaster
+    user_id = await _authenticate(request, ticket)
+    subscription = broadcaster.subscribe(user_id)
+    try:
+        cursor, queue_head = await run_in_threadpool(_opening, database, user_id, after_id)
+    except BaseException:
+        broadcaster.unsubscribe(subscription)
+        raise
+
+    async def read(after: int, before: int | None, limit: int) -> list[service.Event]:
+        return await run_in_threadpool(_read, database, user_id, after, before, limit)
+
+    return EventSourceResponse(
+        event_stream(subscription, cursor=cursor, read=read, queue_head=queue_head),
+        ping=PING_S, send_timeout=SEND_TIMEOUT_S,
+        shutdown_event=_ClosesOnShutdown(subscription), shutdown_grace_period=SHUTDOWN_GRACE_S,
+        background=BackgroundTask(broadcaster.unsubscribe, subscription),
+    )
+
+
+async def _authenticate(request: Request, ticket: str | None) -> str:
+    """The caller's user id, from a ticket (no database), else the bearer header or the session cookie."""
+    if ticket is not None:
+        user_id = tickets.verify(ticket, secret=request.app.state.settings.secret, now=time.time())
+        if user_id is None:
+            raise Unauthorized("This stream ticket is invalid or expired; get a new one from POST …/events/ticket.")
+        return user_id
+    found = session_token(request)
+    if found is None:
+        raise Unauthorized("Sign in first: send 'Authorization: Bearer <token>', the session cookie, or ?ticket=.")
+    return await run_in_threadpool(_user_for_token, request.app.state.database, found[0])
+
+
+def _user_for_token(database: Database, token: str) -> str:
+    with database.session(write=False) as session:
+        return auth_service.user_for_token(session=session, token=token).id
+
+
+def _opening(database: Database, user_id: str, after_id: int | None) -> tuple[int, dict]:
+    """Where the stream starts (after ``after_id``, or after the user's newest event) and the queue's head.
+
+    Called after subscribing, so nothing committed from now on can fall between the start and the live events.
+    """
+    with database.session(write=False) as session:
+        if after_id is None:
+            after_id = service.latest_id(session=session, user_id=user_id) or 0
+        return after_id, service.queue_head(session=session)
+
+
+def _read(database: Database, user_id: str, after: int, before: int | None, limit: int) -> list[service.Event]:
+    with database.session(write=False) as session:
+        return service.replay(session=session, user_id=user_id, after_id=after, before_id=before, limit=limit)
+
+
+def _parse_event_id(value: str | None) -> int | None:
+    if value is None or value == "":
+        return None
+    if not (value.isascii() and value.isdigit() and len(value) <= 18):  # fits a BIGINT
+        raise ValidationFailed("Last-Event-ID: must be an event id sent by this stream", field="Last-Event-ID")
+    return int(value)
+
+
+class _ClosesOnShutdown:
+    """Given to sse-starlette as its ``shutdown_event``: at server shutdown it ``set()``s it, which ends the stream
+    cleanly (the response completes) instead of cancelling it, so uvicorn can move on to the lifespan's shutdown."""
+
+    def __init__(self, subscription: Subscription):
+        self._subscription = subscription
+
+    def set(self) -> None:
+        self._subscription.close()
+

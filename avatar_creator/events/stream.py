@@ -1,0 +1,69 @@
+"""One client's event stream: what it missed, then live events, in id order and each once.
+
+The generator awaits its subscription's queue and nothing else, so a waiting stream costs no thread and no database
+session. It reads the table (in the thread pool) only when it must: the replay at connect, and a gap — an event whose
+``previous_id`` it never sent (delivered out of order, or lost between processes).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+from sse_starlette import ServerSentEvent
+
+from avatar_creator.events.broadcast import CLOSE, RESYNC, Subscription
+from avatar_creator.events.service import Event
+from avatar_creator.events.sink import QUEUE
+
+REPLAY_PAGE = 500
+RETRY_MS = 2000  # how soon a browser reconnects after the connection drops
+
+ReadEvents = Callable[[int, int | None, int], Awaitable[list[Event]]]  # (after_id, before_id, limit) -> events
+
+
+async def event_stream(subscription: Subscription, *, cursor: int, read: ReadEvents,
+                       queue_head: dict) -> AsyncIterator[ServerSentEvent]:
+    """Server-sent events for ``subscription``'s user, starting after event id ``cursor``."""
+    async for event in _stored(read, cursor, None):
+        yield _to_sse(event)
+        cursor = event.id
+    yield ServerSentEvent(data=_json(queue_head), event=QUEUE, id=str(cursor), retry=RETRY_MS)
+    while True:
+        item = await subscription.queue.get()
+        if item is CLOSE:
+            return
+        if item is RESYNC:
+            async for event in _stored(read, cursor, None):
+                yield _to_sse(event)
+                cursor = event.id
+            continue
+        if item.id is None:  # the queue's head: not stored, sent to everyone; its id keeps the client's place
+            yield ServerSentEvent(data=_json(item.payload), event=item.kind, id=str(cursor))
+            continue
+        if item.id <= cursor:  # already sent, from the table
+            continue
+        if item.previous_id is not None and item.previous_id > cursor:
+            async for event in _stored(read, cursor, item.id):
+                yield _to_sse(event)
+                cursor = event.id
+        yield _to_sse(item)
+        cursor = item.id
+
+
+async def _stored(read: ReadEvents, after_id: int, before_id: int | None) -> AsyncIterator[Event]:
+    while True:
+        page = await read(after_id, before_id, REPLAY_PAGE)
+        for event in page:
+            yield event
+        if len(page) < REPLAY_PAGE:
+            return
+        after_id = page[-1].id
+
+
+def _to_sse(event: Event) -> ServerSentEvent:
+    return ServerSentEvent(data=_json(event.payload), event=event.kind, id=str(event.id))
+
+
+def _json(payload: dict) -> str:
+    return json.dumps(payload, separators=(",", ":"))
