@@ -1,6 +1,6 @@
-"""Web app speed: server time of the pages a person opens (projects with 100 projects, a project, credits, sign-in),
-their HTML size, and what the browser downloads once (CSS and JS, raw and gzipped). SQLite, `serve --no-worker`.
-Run: .venv/bin/python bench/web.py [--requests N]"""
+"""Web app speed: server time of the pages a person opens (projects with 100 projects, a project, its generate page,
+its Generating panel as a live event refreshes it, credits, sign-in), their HTML size, and what the browser downloads
+once (CSS and JS, raw and gzipped). SQLite, `serve --no-worker`. Run: .venv/bin/python bench/web.py [--requests N]"""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from _harness import serve, server_ms, summary, write_results  # noqa: E402
 
 STATIC = Path(__file__).parent.parent / "avatar_creator" / "web" / "static"
 PROJECT_COUNT = 100
+PANEL_CARDS = 8
 
 
 def _csrf(html: str) -> str:
@@ -40,7 +41,11 @@ def measure(base_url: str, requests: int) -> dict:
         for index in range(PROJECT_COUNT):
             created = client.post("/projects", data={"csrf_token": token, "name": f"Project {index}"})
             project_url = created.headers["location"]
-        pages = {"projects": "/projects", "project": project_url, "credits": "/credits"}
+        for _ in range(PANEL_CARDS // 4):  # waiting generations for the panel (no worker runs them)
+            client.post(f"{project_url}/generate", data={"csrf_token": token, "name": "Bench", "count": "4",
+                                                         "prompt": "A calm portrait for the benchmark"})
+        pages = {"projects": "/projects", "project": project_url, "generate": f"{project_url}/generate",
+                 "panel": f"{project_url}/generating", "credits": "/credits"}
         results = {}
         for label, path in pages.items():
             for _ in range(30):  # warm-up
@@ -74,7 +79,8 @@ def main() -> None:
     with serve(None, port=8741, args=("--no-worker",)) as (_process, url, _startup):
         time.sleep(0.5)
         pages = measure(url, args.requests)
-    results = {"pages": pages, "static": static_sizes(), "projects_on_page": PROJECT_COUNT}
+    results = {"pages": pages, "static": static_sizes(), "projects_on_page": PROJECT_COUNT,
+               "generations_in_panel": PANEL_CARDS}
     for label, row in pages.items():
         size = f", {row['html_bytes'] / 1024:.1f} KiB HTML" if "html_bytes" in row else ""
         print(f"{label:9} server p50 {row['server']['p50_ms']:.2f} ms, p95 {row['server']['p95_ms']:.2f} ms{size}")

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
-from starlette.datastructures import FormData
+
+from avatar_creator.generation.schemas import GenerateIn
+from avatar_creator.web import choices
 
 Model = TypeVar("Model", bound=BaseModel)
 FORM_LEVEL = "form"  # the key of an error about the whole form rather than one field
+GENERATE_FIELDS = ("name", "prompt", "count", "seed", "provider", "personaName", "personaAge", "personaBackground",
+                   "gender", "ageRange", *(name for name, _label, _values in choices.VISUAL_TEXT_FIELDS))
 
 
 def _message(issue: dict) -> str:
@@ -24,27 +29,42 @@ def _message(issue: dict) -> str:
     return issue.get("msg", "Invalid value.").removeprefix("Value error, ")
 
 
-def _field(issue: dict) -> str:
-    return str(issue["loc"][0]) if issue.get("loc") else FORM_LEVEL
+def _field(issue: dict, renamed: dict[str, str]) -> str:
+    field = str(issue["loc"][0]) if issue.get("loc") else FORM_LEVEL
+    return renamed.get(field, field)
 
 
-def parse(model: type[Model], form: FormData, fields: tuple[str, ...]) -> tuple[Model | None, dict[str, str]]:
-    """The validated model, or None and ``{field: message}`` (the first problem of each field).
-
-    Empty optional fields count as absent, as a browser sends every input of a form.
-    """
-    data = {name: form.get(name) for name in fields if form.get(name) not in (None, "")}
+def validate(model: type[Model], data: dict, renamed: dict[str, str] | None = None
+             ) -> tuple[Model | None, dict[str, str]]:
+    """The validated model, or None and ``{form field: message}`` (the first problem of each field)."""
     try:
         return model.model_validate(data), {}
     except ValidationError as error:
         errors: dict[str, str] = {}
         for issue in error.errors():
-            errors.setdefault(_field(issue), _message(issue))
+            errors.setdefault(_field(issue, renamed or {}), _message(issue))
         return None, errors
 
 
+def parse(model: type[Model], form: Mapping, fields: tuple[str, ...]) -> tuple[Model | None, dict[str, str]]:
+    """``validate`` the named fields of a posted form; empty ones count as absent (a browser sends every input)."""
+    return validate(model, {name: form.get(name) for name in fields if form.get(name) not in (None, "")})
+
+
+def parse_generate(form: Mapping) -> tuple[GenerateIn | None, dict[str, str]]:
+    """The generate form as the API's ``GenerateIn``: the size choice gives width and height, traits are a list."""
+    data = {name: form.get(name) for name in GENERATE_FIELDS if form.get(name) not in (None, "")}
+    width, _, height = str(form.get("size") or choices.DEFAULT_SIZE).partition("x")
+    data.update(width=width, height=height)
+    traits = [trait.strip() for trait in str(form.get("personaPersonality") or "").split(",") if trait.strip()]
+    if traits:
+        data["personaPersonality"] = traits
+    return validate(GenerateIn, data, renamed={"width": "size", "height": "size"})
+
+
 def toasts(errors: dict[str, str]) -> list[dict]:
-    """The toast that goes with a refused form: its form-level message, or a pointer to the marked fields."""
+    """The toast that goes with a refused form: its one message, or a pointer to the marked fields."""
     if not errors:
         return []
-    return [{"kind": "error", "message": errors.get(FORM_LEVEL) or "Please check the marked fields."}]
+    only = next(iter(errors.values())) if len(errors) == 1 else None
+    return [{"kind": "error", "message": errors.get(FORM_LEVEL) or only or "Please check the marked fields."}]

@@ -16,6 +16,7 @@ from avatar_creator.avatars import service as avatars_service
 from avatar_creator.credits import service as credits_service
 from avatar_creator.deps import SESSION_COOKIE, SessionDep, SettingsDep, limit_by_ip
 from avatar_creator.errors import Conflict, Unauthorized
+from avatar_creator.generation import service as generation_service
 from avatar_creator.platform_routes import costs
 from avatar_creator.projects import service as projects_service
 from avatar_creator.projects.models import Project
@@ -23,6 +24,7 @@ from avatar_creator.projects.schemas import ProjectCreate, ProjectUpdate
 from avatar_creator.settings import Settings
 from avatar_creator.web import forms
 from avatar_creator.web.errors import WEB_TAG
+from avatar_creator.web.project_routes import project_page_response
 from avatar_creator.web.rendering import local_path, redirect, render
 from avatar_creator.web.session import (FormDep, OptionalUser, VerifiedUser, WebUser, clear_session_cookies,
                                         set_session_cookies, set_visitor_cookie, verify_visitor_form,
@@ -30,7 +32,6 @@ from avatar_creator.web.session import (FormDep, OptionalUser, VerifiedUser, Web
 
 router = APIRouter(tags=[WEB_TAG], include_in_schema=False)
 HISTORY_LIMIT = 100
-GALLERY_LIMIT = 60
 
 
 @dataclass(frozen=True)
@@ -148,17 +149,6 @@ def _projects_page(request: Request, session: Session, user: User, *, status_cod
     }, user=user, status_code=status_code, page_url="/projects", toasts=forms.toasts(errors or {}))
 
 
-def _project_page(request: Request, session: Session, user: User, project_id: str, *, status_code: int = 200,
-                  errors: dict | None = None, **context) -> Response:
-    project = projects_service.get_owned(session=session, user_id=user.id, project_id=project_id)
-    avatars, counts = avatars_service.newest_by_project(session=session, project_ids=[project.id],
-                                                        limit_per_project=GALLERY_LIMIT)
-    return render(request, "project.html", {
-        "project": project, "avatar_count": counts.get(project.id, 0), "file_url": request.app.state.file_url,
-        "avatars": avatars.get(project.id, []), "errors": errors or {}, "values": {}, **context,
-    }, user=user, status_code=status_code, page_url=f"/projects/{project.id}", toasts=forms.toasts(errors or {}))
-
-
 @router.get("/projects")
 def projects_page(request: Request, user: WebUser, session: SessionDep) -> Response:
     return _projects_page(request, session, user)
@@ -172,11 +162,6 @@ def create_project(request: Request, user: VerifiedUser, form: FormDep, session:
                               values=form)
     project = projects_service.create(session=session, user_id=user.id, name=body.name, description=body.description)
     return redirect(f"/projects/{project.id}", flash=f"Created “{project.name}”.")
-
-
-@router.get("/projects/{project_id}")
-def project_page(project_id: str, request: Request, user: WebUser, session: SessionDep) -> Response:
-    return _project_page(request, session, user, project_id)
 
 
 @router.get("/projects/{project_id}/rename")
@@ -198,7 +183,7 @@ def rename_project(project_id: str, request: Request, user: VerifiedUser, form: 
         dialog = {"dialog": "partials/rename_dialog.html", "project": project, "back": back, "values": form}
         if back == "/projects":
             return _projects_page(request, session, user, status_code=400, errors=errors, **dialog)
-        return _project_page(request, session, user, project_id, status_code=400, errors=errors, **dialog)
+        return project_page_response(request, session, user, project_id, status_code=400, errors=errors, **dialog)
     changes = body.model_dump(include={"name", "description"})
     project = projects_service.update(session=session, user_id=user.id, project_id=project_id, changes=changes)
     return redirect(back, flash=f"Renamed to “{project.name}”.")
@@ -215,7 +200,9 @@ def delete_dialog(project_id: str, request: Request, user: WebUser, session: Ses
 @router.post("/projects/{project_id}/delete")
 def delete_project(project_id: str, request: Request, user: VerifiedUser, session: SessionDep) -> Response:
     name = projects_service.get_owned(session=session, user_id=user.id, project_id=project_id).name
-    # As the API's delete: the files go, then the rows.
+    # As the API's delete: work in flight is cancelled and refunded, then the files go, then the rows.
+    generation_service.cancel_for_project(session=session, user_id=user.id, project_id=project_id,
+                                          signals=request.app.state.jobs.signals)
     avatars_service.delete_for_project(session=session, storage=request.app.state.storage, user_id=user.id,
                                        project_id=project_id)
     projects_service.delete_owned(session=session, user_id=user.id, project_id=project_id)
@@ -223,6 +210,13 @@ def delete_project(project_id: str, request: Request, user: VerifiedUser, sessio
 
 
 # Credits
+
+@router.get("/balance")
+def balance(request: Request, user: WebUser, session: SessionDep) -> Response:
+    """The header's balance, refreshed by live events."""
+    return render(request, "partials/balance.html",
+                  {"balance": credits_service.balance(session=session, user_id=user.id)})
+
 
 @router.get("/credits")
 def credits_page(request: Request, user: WebUser, session: SessionDep, settings: SettingsDep) -> Response:

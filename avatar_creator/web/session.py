@@ -78,6 +78,15 @@ def verified_user(request: Request, user: WebUser, form: FormDep) -> User:
 VerifiedUser = Annotated[User, Depends(verified_user)]
 
 
+def limit_by_web_user(name: str):
+    """A dependency counting this form post against the named limit, per signed-in user."""
+
+    def dependency(request: Request, user: VerifiedUser) -> None:
+        request.app.state.rate_limiter.hit(name, user.id)
+
+    return Depends(dependency)
+
+
 def _visitor_signature(nonce: str, secret: bytes) -> str:
     return hmac.new(secret, b"visitor-csrf:" + nonce.encode(), hashlib.sha256).hexdigest()[:32]
 

@@ -7,6 +7,7 @@ Chromium or Playwright the browser tests skip with a reason, unless AVATAR_TEST_
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import shutil
 import socket
@@ -31,6 +32,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 375, "height": 812}
 STARTUP_SECONDS = 30
+STEP_DELAY_MS = 700  # the offline provider's pause per step (5 steps): slow enough to watch, cancel and reload
 
 
 @dataclass(frozen=True)
@@ -65,7 +67,8 @@ def server_environment(folder: Path, database_url: str, **overrides: str) -> dic
     env = {key: value for key, value in os.environ.items() if not key.startswith("AVATAR_")}
     env.update(PYTHONPATH=str(REPO), AVATAR_DATA_DIR=str(folder / "data"), AVATAR_DATABASE_URL=database_url,
                AVATAR_SECRET_KEY=TEST_SECRET, AVATAR_RATE_LIMITS="off", AVATAR_ARGON2_TIME_COST="1",
-               AVATAR_ARGON2_MEMORY_KIB="8", AVATAR_ARGON2_PARALLELISM="1", AVATAR_WORKERS="0", **overrides)
+               AVATAR_ARGON2_MEMORY_KIB="8", AVATAR_ARGON2_PARALLELISM="1", AVATAR_WORKERS="2",
+               AVATAR_OFFLINE_STEP_DELAY_MS=str(STEP_DELAY_MS), **overrides)
     return env
 
 
@@ -128,6 +131,19 @@ def page(browser, live_server):
     context.close()
 
 
+def page_csrf(html: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def sign_up(client, email: str = "web@example.com") -> str:
+    """Register through the web form with a TestClient; returns the signed-in pages' CSRF token."""
+    client.get("/register")
+    response = client.post("/register", data={"csrf_token": client.cookies["avatar_csrf"], "email": email,
+                                              "password": PASSWORD})
+    assert response.status_code == 200 and response.url.path == "/projects", response.text
+    return page_csrf(response.text)
+
+
 def register_user(page, *, name: str = "Ada Lovelace", email: str | None = None) -> str:
     """Sign up through the register form; returns the email. The page ends on the projects page."""
     from playwright.sync_api import expect
@@ -142,9 +158,36 @@ def register_user(page, *, name: str = "Ada Lovelace", email: str | None = None)
     return email
 
 
+def create_project(page, name: str) -> None:
+    """Create a project through the New project dialog; the page ends on the new project's page."""
+    from playwright.sync_api import expect
+
+    page.goto("/projects")
+    page.get_by_role("button", name="New project").first.click()
+    page.get_by_role("dialog", name="New project").get_by_label("Name").fill(name)
+    page.get_by_role("dialog", name="New project").get_by_role("button", name="Create project").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(name)
+
+
+@pytest.fixture(scope="session")
+def photos(tmp_path_factory) -> dict[str, Path]:
+    """A portrait the upload accepts and one too small to be an avatar, drawn here."""
+    from PIL import Image, ImageDraw
+
+    folder = tmp_path_factory.mktemp("photos")
+    portrait = Image.new("RGB", (640, 640), (90, 140, 200))
+    drawing = ImageDraw.Draw(portrait)
+    drawing.ellipse((220, 150, 420, 370), fill=(235, 190, 160))
+    drawing.pieslice((140, 380, 500, 760), 180, 360, fill=(60, 60, 90))
+    portrait.save(folder / "portrait.jpg", quality=90)
+    Image.new("RGB", (40, 40), (200, 80, 80)).save(folder / "tiny.png")
+    return {"portrait": folder / "portrait.jpg", "tiny": folder / "tiny.png"}
+
+
 def screenshot(page, name: str) -> None:
     """Save the page at 1280 and 375 px under docs/screenshots, and check nothing overflows the phone's width."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.evaluate("document.querySelectorAll('[data-toast]').forEach(toast => toast.remove())")
     for viewport in (DESKTOP, PHONE):
         page.set_viewport_size(viewport)
         page.evaluate("document.fonts.ready")

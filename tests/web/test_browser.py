@@ -59,7 +59,7 @@ def test_refused_registration_shows_the_message_next_to_the_field(page):
     expect(email_field).to_have_attribute("aria-invalid", "true")
     message = page.locator(f"#{email_field.get_attribute('aria-describedby')}")
     expect(message).to_have_text("An account with this email already exists.")
-    expect(page.get_by_role("alert").filter(has_text="check the marked fields")).to_be_visible()
+    expect(page.locator(".toast-error")).to_have_text(re.compile("An account with this email already exists."))
 
 
 def test_projects_are_created_renamed_and_deleted_with_the_keyboard(page):

@@ -6,21 +6,9 @@ import re
 
 from avatar_creator.deps import CSRF_COOKIE
 from tests.factories import PASSWORD
+from tests.web.conftest import sign_up
 
 HTML = {"accept": "text/html"}
-
-
-def page_csrf(html: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-
-
-def sign_up(client, email: str = "web@example.com") -> str:
-    """Register through the web form; returns the signed-in page's CSRF token."""
-    client.get("/register")
-    response = client.post("/register", data={"csrf_token": client.cookies[CSRF_COOKIE], "email": email,
-                                              "password": PASSWORD})
-    assert response.status_code == 200 and response.url.path == "/projects", response.text
-    return page_csrf(response.text)
 
 
 def test_root_sends_visitors_to_sign_in_and_members_to_projects(client):

@@ -113,6 +113,10 @@
       updateCost(form);
     });
     within(root, "[data-dropzone]").forEach(initDropzone);
+    // An upload's answer and its live event may both bring the same new card: keep the first.
+    within(root, ".avatar-card[id]").forEach(function (card) {
+      if (document.querySelectorAll("#" + CSS.escape(card.id)).length > 1) card.remove();
+    });
     within(root, "[data-toast]").forEach(scheduleDismiss);
     within(root, "dialog[data-open-on-load]").forEach(function (dialog) {
       if (!dialog.open) dialog.showModal();
@@ -123,7 +127,12 @@
     var opener = event.target.closest("[data-dialog-open]");
     if (opener) {
       var dialog = document.getElementById(opener.getAttribute("data-dialog-open"));
-      if (dialog) dialog.showModal();
+      if (!dialog) return;
+      if (opener.dataset.avatarId) {  // the one delete dialog of the gallery, pointed at this avatar
+        dialog.querySelector("[data-avatar-id]").value = opener.dataset.avatarId;
+        dialog.querySelector("[data-avatar-name]").textContent = opener.dataset.avatarName;
+      }
+      dialog.showModal();
       return;
     }
     var closer = event.target.closest("[data-dialog-close]");
@@ -132,6 +141,30 @@
     var toastClose = event.target.closest("[data-toast-close]");
     if (toastClose) dismiss(toastClose.closest("[data-toast]"));
   });
+
+  // A stored upload: close its dialog and make it ready for the next photo.
+  document.addEventListener("uploaded", function () {
+    var dialog = document.getElementById("upload");
+    if (!dialog) return;
+    var form = dialog.querySelector("form");
+    form.reset();
+    form.querySelectorAll("[data-dropzone]").forEach(function (zone) { zone.classList.remove("has-file"); });
+    form.querySelectorAll("[data-file-name]").forEach(function (el) { el.textContent = ""; });
+    form.querySelectorAll("[data-upload-progress]").forEach(function (bar) { bar.hidden = true; bar.value = 0; });
+    dialog.close();
+  });
+
+  // Filters for hx-trigger="sse:…[…]": the live events' payloads are JSON (API.md, GET …/events).
+  function payload(message) { return JSON.parse(message.data); }
+  window.sseForProject = function (message, projectId) { return payload(message).projectId === projectId; };
+  window.sseNewAvatar = function (message, projectId) {
+    var event = payload(message);
+    return event.action === "created" && event.projectId === projectId &&
+      !document.getElementById("avatar-" + event.id);  // this tab's own upload is already there
+  };
+  window.sseAvatarId = function (message) { return payload(message).id; };
+  window.sseBalanceMoved = function (message) { return payload(message).status !== "processing"; };
+  window.sseQueueMatters = function () { return !!document.querySelector("#generating .status-pending"); };
 
   document.addEventListener("htmx:sendError", function () {
     toast("Cannot reach the server. Check your connection and try again.");

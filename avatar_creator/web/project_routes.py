@@ -1,0 +1,219 @@
+"""Web pages of one project: the gallery, upload, generate, the Generating panel, and actions on avatars and jobs."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+
+from avatar_creator.auth.models import User
+from avatar_creator.avatars import service as avatars_service
+from avatar_creator.avatars.models import SOURCE_TYPES
+from avatar_creator.credits import service as credits_service
+from avatar_creator.db import utcnow
+from avatar_creator.deps import SessionDep, SettingsDep
+from avatar_creator.errors import AppError, InsufficientCredits
+from avatar_creator.generation import service as generation_service
+from avatar_creator.platform_routes import costs
+from avatar_creator.projects import service as projects_service
+from avatar_creator.web import choices, forms, uploads
+from avatar_creator.web.errors import WEB_TAG
+from avatar_creator.web.rendering import local_path, redirect, render
+from avatar_creator.web.session import FormDep, VerifiedUser, WebUser, limit_by_web_user
+
+router = APIRouter(tags=[WEB_TAG], include_in_schema=False)
+PAGE_SIZE = 24
+SHOWN_STATUSES = ("processing", "pending", "failed", "cancelled")
+ENDED_SHOWN_FOR = timedelta(hours=1)  # failed and cancelled work stays in the panel this long, to be retried
+PANEL_LIMIT = 20
+
+
+def _filters(project_id: str, source: str | None, favorite: bool) -> avatars_service.AvatarFilter:
+    return avatars_service.AvatarFilter(project_id=project_id, source_type=source if source in SOURCE_TYPES else None,
+                                        favorite=True if favorite else None)
+
+
+def _gallery_query(source: str | None, favorite: bool, cursor: str | None = None) -> str:
+    parts = [f"source={source}"] if source in SOURCE_TYPES else []
+    parts += ["favorite=1"] if favorite else []
+    parts += [f"cursor={cursor}"] if cursor else []
+    return "&".join(parts)
+
+
+def _gallery(request: Request, session: Session, user: User, project_id: str, source: str | None, favorite: bool,
+             cursor: str | None = None) -> dict:
+    """One page of the gallery and what the template needs to draw it and ask for the next."""
+    avatars, next_cursor = avatars_service.list_avatars(
+        session=session, user_id=user.id, filters=_filters(project_id, source, favorite), limit=PAGE_SIZE,
+        cursor=cursor)
+    more = f"/projects/{project_id}/avatars?{_gallery_query(source, favorite, next_cursor)}"
+    return {"avatars": avatars, "next_cursor": next_cursor, "more_url": more, "file_url": request.app.state.file_url,
+            "source_labels": choices.SOURCE_LABELS}
+
+
+def _panel(session: Session, user: User, project_id: str) -> dict:
+    """The project's unfinished work (and recent failures to retry), with each pending one's place in the queue."""
+    since = utcnow() - ENDED_SHOWN_FOR
+    found = {status: generation_service.list_for_user(session=session, user_id=user.id, status=status,
+                                                      project_id=project_id, limit=PANEL_LIMIT)
+             for status in SHOWN_STATUSES}
+    positions = generation_service.queue_positions(session=session, generations=found["pending"])
+    found["pending"].sort(key=lambda generation: positions.get(generation.id, 0))
+    ended = [g for status in ("failed", "cancelled") for g in found[status] if g.created_at >= since]
+    shown = found["processing"] + found["pending"] + sorted(ended, key=lambda g: g.created_at, reverse=True)
+    return {"generations": shown[:PANEL_LIMIT], "positions": positions}
+
+
+def project_page_response(request: Request, session: Session, user: User, project_id: str, *,
+                          source: str | None = None, favorite: bool = False, status_code: int = 200,
+                          errors: dict | None = None, **context) -> Response:
+    """The project page; ``context`` may open a dialog on load (a refused rename, shown again with its messages)."""
+    settings = request.app.state.settings
+    project = projects_service.get_owned(session=session, user_id=user.id, project_id=project_id)
+    _, counts = avatars_service.newest_by_project(session=session, project_ids=[project.id], limit_per_project=0)
+    return render(request, "project.html", {
+        "project": project, "avatar_count": counts.get(project.id, 0), "source": source, "favorite": favorite,
+        "source_filters": choices.SOURCE_FILTERS, "costs": costs(settings),
+        "max_upload_mb": settings.max_upload_bytes // (1024 * 1024), "genders": choices.GENDERS,
+        "age_ranges": choices.AGE_RANGES, **_gallery(request, session, user, project.id, source, favorite),
+        **_panel(session, user, project.id), "errors": errors or {}, "values": {}, **context,
+    }, user=user, status_code=status_code, page_url=f"/projects/{project_id}", toasts=forms.toasts(errors or {}))
+
+
+@router.get("/projects/{project_id}")
+def project_page(project_id: str, request: Request, user: WebUser, session: SessionDep, source: str | None = None,
+                 favorite: bool = False) -> Response:
+    return project_page_response(request, session, user, project_id, source=source, favorite=favorite)
+
+
+@router.get("/projects/{project_id}/avatars")
+def gallery_page(project_id: str, request: Request, user: WebUser, session: SessionDep, source: str | None = None,
+                 favorite: bool = False, cursor: str | None = Query(None, max_length=200)) -> Response:
+    projects_service.get_owned(session=session, user_id=user.id, project_id=project_id)
+    return render(request, "partials/gallery_page.html",
+                  _gallery(request, session, user, project_id, source, favorite, cursor))
+
+
+@router.get("/projects/{project_id}/generating")
+def generating_panel(project_id: str, request: Request, user: WebUser, session: SessionDep) -> Response:
+    project = projects_service.get_owned(session=session, user_id=user.id, project_id=project_id)
+    return render(request, "partials/generating_fragment.html",
+                  {"project": project, **_panel(session, user, project.id)})
+
+
+# Avatars
+
+@router.get("/avatars/card")
+def avatar_card(request: Request, user: WebUser, session: SessionDep, id: str = Query(max_length=64)) -> Response:
+    """A new avatar's card for the grid, with its project's new count; the empty state goes."""
+    avatar = avatars_service.get_owned(session=session, user_id=user.id, avatar_id=id)
+    _, counts = avatars_service.newest_by_project(session=session, project_ids=[avatar.project_id],
+                                                  limit_per_project=0)
+    return render(request, "partials/new_avatar.html", {
+        "avatar": avatar, "avatar_count": counts.get(avatar.project_id, 0), "file_url": request.app.state.file_url,
+        "source_labels": choices.SOURCE_LABELS})
+
+
+@router.post("/avatars/{avatar_id}/favorite")
+def toggle_favorite(avatar_id: str, request: Request, user: VerifiedUser, session: SessionDep) -> Response:
+    avatar = avatars_service.get_owned(session=session, user_id=user.id, avatar_id=avatar_id)
+    avatar = avatars_service.update_owned(session=session, user_id=user.id, avatar_id=avatar_id,
+                                          changes={"favorite": not avatar.favorite})
+    return render(request, "partials/avatar_card.html", {"avatar": avatar, "file_url": request.app.state.file_url,
+                                                         "source_labels": choices.SOURCE_LABELS})
+
+
+@router.post("/avatars/delete")
+def delete_avatar(request: Request, user: VerifiedUser, form: FormDep, session: SessionDep) -> Response:
+    avatar = avatars_service.get_owned(session=session, user_id=user.id, avatar_id=str(form.get("avatar_id", "")))
+    name, back = avatar.name, f"/projects/{avatar.project_id}"
+    generation_service.cancel_for_avatar(session=session, user_id=user.id, avatar_id=avatar.id,
+                                         signals=request.app.state.jobs.signals)
+    avatars_service.delete_owned(session=session, storage=request.app.state.storage, user_id=user.id,
+                                 avatar_id=avatar.id)
+    return redirect(local_path(form.get("back"), back), flash=f"Deleted “{name}”.")
+
+
+@router.post("/projects/{project_id}/upload")
+async def upload(project_id: str, request: Request) -> Response:
+    return await uploads.handle(request, project_id)
+
+
+# Generate
+
+def _configured_providers(request: Request) -> list[tuple[str, str]]:
+    providers = request.app.state.jobs.providers
+    return [(name, name.capitalize()) for name, provider in providers.items() if provider.is_configured()]
+
+
+def _generate_page(request: Request, session: Session, user: User, project_id: str, *,
+                   values: dict | None = None, errors: dict | None = None, status_code: int = 200) -> Response:
+    """The generate form, empty or as it was posted (with the server's messages)."""
+    settings = request.app.state.settings
+    project = projects_service.get_owned(session=session, user_id=user.id, project_id=project_id)
+    values = values or {"size": choices.DEFAULT_SIZE, "count": "1", "provider": settings.provider}
+    count = int(values["count"]) if str(values.get("count")) in {str(n) for n in choices.VARIATIONS} else 1
+    return render(request, "generate.html", {
+        "project": project, "values": values, "errors": errors or {}, "unit_cost": settings.cost_generate,
+        "balance": credits_service.balance(session=session, user_id=user.id), "initial_count": count,
+        "variations": choices.VARIATIONS, "sizes": choices.SIZES, "genders": choices.GENDERS,
+        "age_ranges": choices.AGE_RANGES, "visual_fields": choices.VISUAL_TEXT_FIELDS,
+        "providers": _configured_providers(request),
+    }, user=user, status_code=status_code, page_url=f"/projects/{project_id}/generate",
+        toasts=forms.toasts(errors or {}))
+
+
+@router.get("/projects/{project_id}/generate")
+def generate_page(project_id: str, request: Request, user: WebUser, session: SessionDep) -> Response:
+    return _generate_page(request, session, user, project_id)
+
+
+@router.post("/projects/{project_id}/generate", dependencies=[limit_by_web_user("generate")])
+def generate(project_id: str, request: Request, user: VerifiedUser, form: FormDep, session: SessionDep,
+             settings: SettingsDep) -> Response:
+    body, errors = forms.parse_generate(form)
+    if body:
+        try:
+            batch = generation_service.create(
+                session=session, settings=settings, provider_names=set(request.app.state.jobs.providers),
+                user_id=user.id, project_id=project_id, body=body, idempotency_key=None,
+                signals=request.app.state.jobs.signals)
+            count = len(batch.generations)
+            return redirect(f"/projects/{project_id}", flash=f"Generating {count} avatar{'s' * (count > 1)}: "
+                                                             f"{batch.credit_used} credits.")
+        except InsufficientCredits as error:
+            errors = {forms.FORM_LEVEL: error.message}
+        except AppError as error:
+            if error.status_code != 400:
+                raise
+            errors = {error.field or forms.FORM_LEVEL: error.message}
+    return _generate_page(request, session, user, project_id, values=form, errors=errors, status_code=400)
+
+
+# The Generating panel's buttons: each answers the panel as it now is.
+
+def _panel_after(request: Request, session: Session, user: User, project_id: str, message: str) -> Response:
+    project = projects_service.get_owned(session=session, user_id=user.id, project_id=project_id)
+    return render(request, "partials/generating_fragment.html", {
+        "project": project, "balance": credits_service.balance(session=session, user_id=user.id),
+        **_panel(session, user, project_id),
+    }, toasts=[{"kind": "success", "message": message}])
+
+
+@router.post("/generations/{generation_id}/cancel")
+def cancel_generation(generation_id: str, request: Request, user: VerifiedUser, session: SessionDep) -> Response:
+    generation = generation_service.cancel(session=session, user_id=user.id, generation_id=generation_id,
+                                           signals=request.app.state.jobs.signals)
+    return _panel_after(request, session, user, generation.project_id,
+                        f"Cancelled “{generation.name}”; {generation.refunded} credits are back.")
+
+
+@router.post("/generations/{generation_id}/retry", dependencies=[limit_by_web_user("generate")])
+def retry_generation(generation_id: str, request: Request, user: VerifiedUser, session: SessionDep,
+                     settings: SettingsDep) -> Response:
+    generation = generation_service.retry(session=session, settings=settings, user_id=user.id,
+                                          generation_id=generation_id, signals=request.app.state.jobs.signals)
+    return _panel_after(request, session, user, generation.project_id,
+                        f"Trying “{generation.name}” again for {generation.cost} credits.")

@@ -1,0 +1,104 @@
+"""Project pages over HTTP: gallery pages and filters, upload refusals, generate refusals, cancel from the panel."""
+
+from __future__ import annotations
+
+import io
+import re
+
+from PIL import Image
+
+from avatar_creator.web.project_routes import PAGE_SIZE
+from tests.web.conftest import sign_up
+
+HTMX = {"HX-Request": "true"}
+
+
+def png(size: int = 256, colour: tuple = (120, 90, 200)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (size, size), colour).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def new_project(client, token: str, name: str = "Web") -> str:
+    response = client.post("/projects", data={"csrf_token": token, "name": name}, follow_redirects=False)
+    return response.headers["location"]
+
+
+def upload(client, token: str, project_url: str, data: bytes, name: str = "Photo"):
+    return client.post(f"{project_url}/upload", headers={**HTMX, "X-CSRF-Token": token},
+                       data={"name": name}, files={"image": ("photo.png", data, "image/png")})
+
+
+def card_ids(html: str) -> list[str]:
+    return re.findall(r'<li class="avatar-card" id="avatar-([^"]+)"', html)
+
+
+def test_the_gallery_pages_with_a_cursor_and_filters_favourites(client):
+    token = sign_up(client)
+    project_url = new_project(client, token)
+    for index in range(PAGE_SIZE + 1):
+        assert upload(client, token, project_url, png(colour=(index, 90, 200)), f"Avatar {index}").status_code == 200
+
+    first = client.get(project_url).text
+    assert len(card_ids(first)) == PAGE_SIZE
+    more_url = re.search(r'hx-get="([^"]+cursor=[^"]+)"', first).group(1).replace("&amp;", "&")
+    rest = client.get(more_url, headers=HTMX).text
+    assert len(card_ids(rest)) == 1 and "Load more" not in rest
+    assert set(card_ids(first)).isdisjoint(card_ids(rest))
+
+    favourite = card_ids(rest)[0]
+    toggled = client.post(f"/avatars/{favourite}/favorite", headers={**HTMX, "X-CSRF-Token": token})
+    assert 'aria-pressed="true"' in toggled.text
+    assert card_ids(client.get(f"{project_url}?favorite=1").text) == [favourite]
+    assert len(card_ids(client.get(f"{project_url}?source=text_to_image").text)) == 0
+
+
+def test_a_refused_upload_answers_its_message_for_the_field_and_charges_nothing(client):
+    token = sign_up(client)
+    project_url = new_project(client, token)
+    gif = b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00,\x00\x00\x00\x00"
+    refused = upload(client, token, project_url, gif)
+    assert refused.status_code == 415
+    slot = re.search(r'<p class="field-error" id="upload-image-error"[^>]*>([^<]*)</p>', refused.text).group(1)
+    assert "JPEG, PNG, WebP or HEIC" in slot
+    nameless = upload(client, token, project_url, png(), name="")
+    assert nameless.status_code == 400
+    assert re.search(r'id="upload-name-error"[^>]*>Required\.</p>', nameless.text)
+    assert 'data-balance="100"' in client.get("/credits").text
+
+
+def test_generate_refusals_are_shown_beside_their_fields_and_nothing_is_charged(client):
+    token = sign_up(client)
+    project_url = new_project(client, token)
+    short = client.post(f"{project_url}/generate", data={"csrf_token": token, "name": "Ada", "prompt": "too short"})
+    assert short.status_code == 400
+    assert re.search(r'id="prompt-error">Use at least 10 characters\.</p>', short.text)
+    assert 'value="Ada"' in short.text  # what was typed stays
+
+    prompt = "A calm lighthouse keeper with a grey beard"
+    for _ in range(2):
+        queued = client.post(f"{project_url}/generate", follow_redirects=False,
+                             data={"csrf_token": token, "name": "Keeper", "prompt": prompt, "count": "4"})
+        assert queued.status_code == 303
+    too_many = client.post(f"{project_url}/generate",
+                           data={"csrf_token": token, "name": "Keeper", "prompt": prompt, "count": "3"})
+    assert too_many.status_code == 400 and "This needs 30 credits; you have 20." in too_many.text
+    assert 'data-balance="20"' in too_many.text
+
+
+def test_cancel_answers_the_panel_and_the_balance_and_a_finished_one_answers_a_toast(client):
+    token = sign_up(client)
+    project_url = new_project(client, token)
+    client.post(f"{project_url}/generate", data={"csrf_token": token, "name": "Later", "prompt": "Someone to cancel"})
+    page = client.get(project_url).text
+    generation_id = re.search(r'id="generation-([^"]+)"', page).group(1)
+    assert "Waiting · 1st in the queue" in page  # no worker in these tests: it stays pending
+
+    cancelled = client.post(f"/generations/{generation_id}/cancel", headers={**HTMX, "X-CSRF-Token": token})
+    assert cancelled.status_code == 200
+    assert "Cancelled · 10 credits refunded" in cancelled.text
+    assert re.search(r'<span id="credit-balance" data-balance="100"[^>]*hx-swap-oob="true"', cancelled.text)
+
+    again = client.post(f"/generations/{generation_id}/cancel", headers={**HTMX, "X-CSRF-Token": token})
+    assert again.status_code == 409 and again.headers["HX-Retarget"] == "#toasts"
+    assert "only pending or processing ones can be cancelled" in again.text
