@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
+from avatar_creator import events
 from avatar_creator.auth.models import User
 from avatar_creator.avatars import service as avatars_service
 from avatar_creator.avatars.models import SOURCE_TYPES
@@ -133,6 +134,8 @@ def delete_avatar(request: Request, user: VerifiedUser, form: FormDep, session: 
                                          signals=request.app.state.jobs.signals)
     avatars_service.delete_owned(session=session, storage=request.app.state.storage, user_id=user.id,
                                  avatar_id=avatar.id)
+    request.app.state.jobs.signals.events.record(session, user.id, events.AVATAR,
+                                                 {"action": "deleted", "id": avatar.id})
     return redirect(local_path(form.get("back"), back), flash=f"Deleted “{name}”.")
 
 

@@ -12,6 +12,7 @@ from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
+from avatar_creator import events
 from avatar_creator.avatars import service as avatars_service
 from avatar_creator.avatars.models import Avatar
 from avatar_creator.avatars.multipart import FILE_FIELD, read_upload_form
@@ -89,8 +90,11 @@ def _store(request: Request, user_id: str, project_id: str, image: bytes, fields
             seed_used=None, provider=None, generation_params=None, enforce_quota=True)
         credits_service.debit(session=session, user_id=user_id, cost=state.settings.cost_upload,
                               description=f"Upload: {avatar.name}", reference_type="avatar", reference_id=avatar.id)
+        balance = credits_service.balance(session=session, user_id=user_id)
+        state.jobs.signals.events.record(session, user_id, events.AVATAR, {  # as the API's upload: other tabs
+            "action": "created", "id": avatar.id, "projectId": project_id, "creditBalance": balance})
         _, counts = avatars_service.newest_by_project(session=session, project_ids=[project_id], limit_per_project=0)
-        return avatar, counts[project_id], credits_service.balance(session=session, user_id=user_id)
+        return avatar, counts[project_id], balance
 
 
 def _refused(request: Request, errors: dict[str, str], status_code: int) -> Response:
