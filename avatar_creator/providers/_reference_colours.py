@@ -1,0 +1,88 @@
+"""Read skin, hair and background colours from a reference photo, so an illustrated avatar can keep its look."""
+
+from __future__ import annotations
+
+import io
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image, ImageOps
+
+from avatar_creator.providers._avatar_palette import distance, to_hex
+
+_WORKING_SIDE = 512  # faces are found as well at this size, and a 12 MP photo decodes in milliseconds
+_thread_state = threading.local()  # OpenCV classifiers must not be shared between threads
+
+
+@dataclass(frozen=True)
+class ReferenceColours:
+    """Colours read from a photo as ``#RRGGBB``; ``hair`` is None when the head looked bald or was not found."""
+
+    skin: str
+    hair: str | None
+    background: str
+    face_found: bool
+
+
+def read_reference_colours(image: bytes) -> ReferenceColours:
+    """Sample skin inside the largest face, hair just above it and the background in the top corners.
+
+    Without a face, skin comes from the centre of the picture and hair is left unknown.
+
+    Raises:
+        ValueError: ``image`` is not a picture Pillow can read.
+    """
+    pixels = _decode(image)
+    height, width, _ = pixels.shape
+    background = _median(np.concatenate([_region(pixels, 0, 0, 0.12, 0.12).reshape(-1, 3),
+                                         _region(pixels, 0.88, 0, 1, 0.12).reshape(-1, 3)]))
+    face = _largest_face(pixels)
+    if face is None:
+        return ReferenceColours(skin=_median(_region(pixels, 0.4, 0.4, 0.6, 0.6)), hair=None,
+                                background=background, face_found=False)
+    x, y, w, h = (value / size for value, size in zip(face, (width, height, width, height)))
+    skin = _median(_region(pixels, x + 0.25 * w, y + 0.5 * h, x + 0.75 * w, y + 0.65 * h))
+    above = _region(pixels, x + 0.3 * w, y - 0.22 * h, x + 0.7 * w, y - 0.04 * h)
+    hair = _median(above) if above.size else None
+    if hair is not None and distance(hair, skin) < 45:
+        hair = None  # forehead or a bald head, not hair
+    return ReferenceColours(skin=skin, hair=hair, background=background, face_found=True)
+
+
+def _decode(image: bytes) -> np.ndarray:
+    try:
+        with Image.open(io.BytesIO(image)) as picture:
+            picture.draft("RGB", (_WORKING_SIDE, _WORKING_SIDE))
+            upright = ImageOps.exif_transpose(picture).convert("RGB")
+    except (OSError, ValueError, Image.DecompressionBombError) as error:
+        raise ValueError(f"the reference image cannot be read: {error}") from error
+    upright.thumbnail((_WORKING_SIDE, _WORKING_SIDE))
+    return np.asarray(upright)
+
+
+def _largest_face(pixels: np.ndarray) -> tuple[int, int, int, int] | None:
+    import cv2  # heavy: loaded on the first reference image only
+
+    if not hasattr(_thread_state, "classifier"):
+        _thread_state.classifier = cv2.CascadeClassifier(
+            cv2.data.haarcascades + "haarcascade_frontalface_default.xml")
+    grey = cv2.equalizeHist(cv2.cvtColor(pixels, cv2.COLOR_RGB2GRAY))
+    smallest = max(24, min(grey.shape) // 8)
+    faces = _thread_state.classifier.detectMultiScale(grey, scaleFactor=1.1, minNeighbors=5,
+                                                      minSize=(smallest, smallest))
+    if len(faces) == 0:
+        return None
+    return tuple(int(value) for value in max(faces, key=lambda face: face[2] * face[3]))
+
+
+def _region(pixels: np.ndarray, left: float, top: float, right: float, bottom: float) -> np.ndarray:
+    """The pixels between fractional coordinates, clipped to the picture (possibly empty)."""
+    height, width, _ = pixels.shape
+    x0, x1 = (max(0, min(width, round(value * width))) for value in (left, right))
+    y0, y1 = (max(0, min(height, round(value * height))) for value in (top, bottom))
+    return pixels[y0:y1, x0:x1]
+
+
+def _median(pixels: np.ndarray) -> str:
+    return to_hex(tuple(np.median(pixels.reshape(-1, 3), axis=0)))
