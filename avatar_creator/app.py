@@ -10,6 +10,8 @@ from fastapi.middleware.cors import CORSMiddleware
 from avatar_creator import error_handlers, health
 from avatar_creator.auth.passwords import Passwords
 from avatar_creator.auth.routes import router as auth_router
+from avatar_creator.catalog.routes import previews_router
+from avatar_creator.catalog.routes import router as catalog_router
 from avatar_creator.credits.routes import router as credits_router
 from avatar_creator.db import Database
 from avatar_creator.generation.routes import router as generation_router
@@ -47,7 +49,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=True,
                            allow_methods=["*"], allow_headers=["*"])
     error_handlers.install(app)
-    for router in (platform_router, auth_router, credits_router, projects_router, generation_router):
+    for router in (platform_router, auth_router, credits_router, projects_router, generation_router, catalog_router,
+                   previews_router):
         app.include_router(router)
     return app
 

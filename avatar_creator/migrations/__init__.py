@@ -18,6 +18,7 @@ MODEL_MODULES = (
     "avatar_creator.projects.models",
     "avatar_creator.avatars.models",
     "avatar_creator.generation.models",
+    "avatar_creator.catalog.models",
 )
 
 ADVISORY_LOCK_ID = 0x41564154  # "AVAT": one number every replica agrees on
