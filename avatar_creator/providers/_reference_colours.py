@@ -9,9 +9,10 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageOps
 
-from avatar_creator.providers._avatar_palette import distance, to_hex
+from avatar_creator.providers._avatar_palette import to_hex, to_rgb
 
 _WORKING_SIDE = 512  # faces are found as well at this size, and a 12 MP photo decodes in milliseconds
+_SAME_COLOUR = 40  # largest channel difference still counted as the same colour (lighting, compression)
 _thread_state = threading.local()  # OpenCV classifiers must not be shared between threads
 
 
@@ -43,11 +44,19 @@ def read_reference_colours(image: bytes) -> ReferenceColours:
                                 background=background, face_found=False)
     x, y, w, h = (value / size for value, size in zip(face, (width, height, width, height)))
     skin = _median(_region(pixels, x + 0.25 * w, y + 0.5 * h, x + 0.75 * w, y + 0.65 * h))
-    above = _region(pixels, x + 0.3 * w, y - 0.22 * h, x + 0.7 * w, y - 0.04 * h)
-    hair = _median(above) if above.size else None
-    if hair is not None and distance(hair, skin) < 45:
-        hair = None  # forehead or a bald head, not hair
-    return ReferenceColours(skin=skin, hair=hair, background=background, face_found=True)
+    above = _region(pixels, x + 0.35 * w, y - 0.18 * h, x + 0.65 * w, y - 0.03 * h)
+    return ReferenceColours(skin=skin, hair=_hair(above, skin, background), background=background, face_found=True)
+
+
+def _hair(above_face: np.ndarray, skin: str, background: str) -> str | None:
+    """The colour of what is above the face that is neither skin (forehead, bald head) nor background."""
+    pixels = above_face.reshape(-1, 3).astype(int)
+    unlike = np.ones(len(pixels), dtype=bool)
+    for colour in (skin, background):
+        unlike &= np.abs(pixels - to_rgb(colour)).max(axis=1) > _SAME_COLOUR
+    if unlike.sum() < 0.3 * len(pixels) or not len(pixels):
+        return None
+    return _median(pixels[unlike])
 
 
 def _decode(image: bytes) -> np.ndarray:
