@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from contextlib import asynccontextmanager
 
+import anyio
+
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
@@ -15,6 +17,8 @@ from avatar_creator.catalog.routes import router as catalog_router
 from avatar_creator.credits.routes import router as credits_router
 from avatar_creator.db import Database
 from avatar_creator.generation.routes import router as generation_router
+from avatar_creator.jobs.health import worker_check
+from avatar_creator.jobs.runtime import build_runtime
 from avatar_creator.platform_routes import router as platform_router
 from avatar_creator.projects.routes import router as projects_router
 from avatar_creator.ratelimit import RateLimiter
@@ -26,15 +30,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or load_settings()
     settings.prepare()
     database = Database(settings.resolved_database_url)
+    jobs = build_runtime(settings, database)
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI):
+    async def lifespan(started: FastAPI):
+        runtime = started.state.jobs
+        runtime.start()
         yield
+        await anyio.to_thread.run_sync(runtime.stop)  # gives running jobs back: may take a few seconds
         database.dispose()
 
     app = FastAPI(title="Avatar Creator", version="0.1.0", lifespan=lifespan)
     app.state.settings = settings
     app.state.database = database
+    app.state.jobs = jobs
     app.state.passwords = Passwords(time_cost=settings.argon2_time_cost, memory_kib=settings.argon2_memory_kib,
                                     parallelism=settings.argon2_parallelism,
                                     max_concurrent=settings.max_concurrent_hashes)
@@ -60,4 +69,5 @@ def build_health(settings: Settings, database: Database) -> health.HealthRegistr
     registry.register("database", health.database_check(database), gating=True)
     registry.register("redis", health.redis_check(settings.redis_url), gating=True)
     registry.register("storage", health.storage_check(settings), gating=False)
+    registry.register("worker", worker_check(database, settings), gating=False)
     return registry

@@ -81,6 +81,35 @@ def serve(
 
 
 @app.command()
+def worker(
+    concurrency: Annotated[int, typer.Option(min=1, max=64, help="Jobs this process runs at once.")] = 2,
+) -> None:
+    """Run generation jobs in this process (on any host that reaches the database); SIGTERM stops it cleanly."""
+    import signal
+    import threading
+
+    from avatar_creator import logs
+    from avatar_creator.jobs.runtime import build_runtime
+
+    settings = _settings()
+    logs.configure(settings.log_level)
+    _migrate(settings)
+    database = _database(settings)
+    runtime = build_runtime(settings, database, workers=concurrency)
+    stop = threading.Event()
+    for signal_number in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signal_number, lambda *_: stop.set())
+    runtime.start()
+    console.print(f"Worker running {concurrency} jobs at a time (database: {settings.engine_label}, "
+                  f"wake-ups: {'Redis' if settings.redis_url else 'polling'}, provider: {settings.provider})",
+                  highlight=False)
+    stop.wait()
+    console.print("Stopping: giving running jobs back...")
+    runtime.stop()
+    database.dispose()
+
+
+@app.command()
 def migrate() -> None:
     """Bring the database schema up to date (safe to run from several hosts at once)."""
     _migrate(_settings())

@@ -7,13 +7,16 @@ is stored as UTC and returned with its offset.
 
 from __future__ import annotations
 
+import logging
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, Engine, MetaData, String, create_engine, event
+from sqlalchemy import DateTime, Engine, Float, MetaData, String, create_engine, event, literal
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -114,3 +117,73 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+class db_now(FunctionElement):  # noqa: N801 - reads as the SQL function it renders
+    """The database's clock plus ``seconds``: one clock for every lease, backoff and reap, whichever host asks.
+
+    On SQLite it renders the text format ``UTCDateTime`` stores (microseconds included), so comparisons with stored
+    values stay correct.
+    """
+
+    type = UTCDateTime()
+    inherit_cache = True
+
+    def __init__(self, seconds: float = 0.0):
+        super().__init__(literal(float(seconds), Float()))
+
+
+@compiles(db_now, "postgresql")
+def _db_now_postgresql(element: db_now, compiler, **kw) -> str:
+    return f"(statement_timestamp() + make_interval(secs => {compiler.process(element.clauses, **kw)}))"
+
+
+@compiles(db_now, "sqlite")
+def _db_now_sqlite(element: db_now, compiler, **kw) -> str:
+    seconds = compiler.process(element.clauses, **kw)
+    return f"(strftime('%Y-%m-%d %H:%M:%f', 'now', printf('%+.3f seconds', {seconds})) || '000')"
+
+
+def after_commit(session: Session, callback: Callable[[], None]) -> None:
+    """Run ``callback`` once the session's current transaction has committed; never when it rolls back.
+
+    For side effects that must not be seen before the data is (a doorbell, a live event). A failing callback is
+    logged, not raised: the transaction has already committed.
+    """
+    _callbacks(session)["commit"].append(callback)
+
+
+def after_rollback(session: Session, callback: Callable[[], None]) -> None:
+    """Run ``callback`` if the session's current transaction ends without committing (to undo a file write)."""
+    _callbacks(session)["rollback"].append(callback)
+
+
+def _callbacks(session: Session) -> dict[str, list[Callable[[], None]]]:
+    callbacks = session.info.get("transaction_callbacks")
+    if callbacks is None:
+        callbacks = session.info["transaction_callbacks"] = {"commit": [], "rollback": []}
+        event.listen(session, "after_commit", _committed)
+        event.listen(session, "after_transaction_end", _ended)
+    return callbacks
+
+
+def _committed(session: Session) -> None:
+    callbacks = session.info["transaction_callbacks"]
+    to_run, callbacks["commit"], callbacks["rollback"] = callbacks["commit"], [], []
+    _run(to_run)
+
+
+def _ended(session: Session, transaction) -> None:
+    if transaction.parent is not None:  # a savepoint: the outer transaction decides
+        return
+    callbacks = session.info["transaction_callbacks"]
+    to_run, callbacks["commit"], callbacks["rollback"] = callbacks["rollback"], [], []
+    _run(to_run)  # anything left after a commit was cleared, so this transaction did not commit
+
+
+def _run(callbacks: list[Callable[[], None]]) -> None:
+    for callback in callbacks:
+        try:
+            callback()
+        except Exception:
+            logging.getLogger("avatar_creator.db").exception("transaction callback failed")

@@ -63,6 +63,11 @@ class Settings(BaseSettings):
     lease_seconds: float = Field(10.0, gt=0)
     heartbeat_seconds: float = Field(2.0, gt=0)
     max_queue_wait: float = Field(600.0, gt=0)  # seconds a pending job may wait for a worker before NO_WORKER
+    worker_poll_seconds: float = Field(1.0, gt=0, le=60)  # longest wait for a doorbell: what a lost ring costs
+    reaper_interval_seconds: float = Field(1.0, gt=0, le=60)
+    retry_base_seconds: float = Field(2.0, ge=0, le=600)  # backoff before the first retry; doubles each attempt
+    retry_max_seconds: float = Field(60.0, ge=0, le=3600)
+    shutdown_grace_seconds: float = Field(10.0, ge=0, le=600)  # how long running jobs get to stop at shutdown
 
     # Providers
     provider: Literal["offline", "huggingface", "diffusers"] = "offline"

@@ -25,6 +25,7 @@ class Generation(Base):
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     project_id: Mapped[str] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
     batch_id: Mapped[str] = mapped_column(String(32), index=True)
+    batch_index: Mapped[int] = mapped_column(Integer, default=0)  # place in its batch: seed order, reply order
     source_type: Mapped[str] = mapped_column(String(20))
 
     status: Mapped[str] = mapped_column(String(16), default="pending")
@@ -49,10 +50,13 @@ class Generation(Base):
     options: Mapped[dict] = mapped_column(JSON, default=dict)  # size, persona and visual fields, preset, reference
     provider: Mapped[str] = mapped_column(String(32))
 
+    # from-reference: the avatar this one is made from; deleting it cancels the work (generation.service)
+    reference_avatar_id: Mapped[str | None] = mapped_column(ForeignKey("avatars.id", ondelete="SET NULL"),
+                                                            index=True)
     avatar_id: Mapped[str | None] = mapped_column(ForeignKey("avatars.id", ondelete="SET NULL"))
     avatar_deleted: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # when the latest attempt was claimed
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 

@@ -18,6 +18,7 @@ MODEL_MODULES = (
     "avatar_creator.projects.models",
     "avatar_creator.avatars.models",
     "avatar_creator.generation.models",
+    "avatar_creator.jobs.models",
     "avatar_creator.catalog.models",
 )
 

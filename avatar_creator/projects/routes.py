@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 from avatar_creator.avatars import service as avatars_service
 from avatar_creator.avatars.schemas import FileUrl, avatar_to_api
 from avatar_creator.deps import CurrentUser, SessionDep
+from avatar_creator.generation import service as generation_service
 from avatar_creator.projects import service
 from avatar_creator.projects.models import Project
 from avatar_creator.projects.schemas import ProjectCreate, ProjectRead, ProjectUpdate
@@ -60,6 +61,8 @@ def update_project(project_id: str, body: ProjectUpdate, request: Request, user:
 
 
 @router.delete("/{project_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_project(project_id: str, user: CurrentUser, session: SessionDep) -> Response:
+def delete_project(project_id: str, request: Request, user: CurrentUser, session: SessionDep) -> Response:
+    generation_service.cancel_for_project(session=session, user_id=user.id, project_id=project_id,
+                                          signals=request.app.state.jobs.signals)
     service.delete_owned(session=session, user_id=user.id, project_id=project_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

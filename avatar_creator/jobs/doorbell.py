@@ -1,0 +1,112 @@
+"""Wake-ups for idle workers. A ring says "there may be work"; the table says what. So a lost ring costs one wait
+(``AVATAR_WORKER_POLL_SECONDS``), never a job."""
+
+from __future__ import annotations
+
+import abc
+import logging
+import threading
+import time
+
+from avatar_creator.settings import Settings
+
+log = logging.getLogger("avatar_creator.jobs")
+
+MAX_QUEUED_RINGS = 256  # rings nobody waits for (no worker running) must not pile up in Redis
+
+
+class Doorbell(abc.ABC):
+    """Rung after a commit that made work available; waited on by idle workers."""
+
+    @abc.abstractmethod
+    def ring(self, count: int = 1) -> None:
+        """Wake up to ``count`` waiting workers. Never raises: a lost ring only costs a poll interval."""
+
+    @abc.abstractmethod
+    def wait(self, timeout: float) -> bool:
+        """Block until a ring or ``timeout`` seconds; True when woken by a ring."""
+
+    def ring_later(self, delay: float, count: int = 1) -> None:
+        """Ring after ``delay`` seconds: when a job that was put back with a backoff becomes ready."""
+        if delay <= 0:
+            self.ring(count)
+            return
+        timer = threading.Timer(delay, self.ring, args=(count,))
+        timer.daemon = True
+        timer.start()
+
+    def close(self) -> None:
+        """Release connections; waiting threads return within their timeout."""
+
+
+class LocalDoorbell(Doorbell):
+    """Embedded mode: workers in this process wait on an event."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def ring(self, count: int = 1) -> None:
+        self._event.set()
+
+    def wait(self, timeout: float) -> bool:
+        woken = self._event.wait(timeout)
+        # Cleared before the worker claims: a ring that comes after this is seen by the next wait.
+        self._event.clear()
+        return woken
+
+    def close(self) -> None:
+        self._event.set()  # let waiting threads notice a shutdown at once
+
+
+class RedisDoorbell(Doorbell):
+    """Scaled out: LPUSH after commit, BLPOP in the workers, which wakes exactly one worker per ring, on any host."""
+
+    def __init__(self, url: str, *, prefix: str, poll_seconds: float):
+        import redis
+
+        self.key = f"{prefix}:jobs:doorbell"
+        # The socket timeout must outlast a BLPOP, or every idle wait would end in a timeout error.
+        self._client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=poll_seconds + 5)
+        self._failing_since: float | None = None
+
+    def ring(self, count: int = 1) -> None:
+        try:
+            pipeline = self._client.pipeline(transaction=False)
+            pipeline.lpush(self.key, *["1"] * count)
+            pipeline.ltrim(self.key, 0, MAX_QUEUED_RINGS - 1)
+            pipeline.execute()
+            self._recovered()
+        except Exception as error:
+            self._failed("ring", error)
+
+    def wait(self, timeout: float) -> bool:
+        try:
+            woken = self._client.blpop([self.key], timeout=timeout) is not None
+            self._recovered()
+            return woken
+        except Exception as error:
+            self._failed("wait", error)
+            time.sleep(timeout)  # Redis is down: fall back to polling the table
+            return False
+
+    def close(self) -> None:
+        self._client.close()
+
+    def _failed(self, action: str, error: Exception) -> None:
+        if self._failing_since is None:
+            self._failing_since = time.monotonic()
+            log.warning("Redis doorbell cannot %s (%s); workers poll the table until it is back",
+                        action, type(error).__name__)
+
+    def _recovered(self) -> None:
+        if self._failing_since is not None:
+            self._failing_since = None
+            log.info("Redis doorbell is back")
+
+
+def build_doorbell(settings: Settings) -> Doorbell:
+    """Redis when ``AVATAR_REDIS_URL`` is set, else an in-process event."""
+    if settings.redis_url:
+        return RedisDoorbell(settings.redis_url, prefix=settings.redis_prefix,
+                             poll_seconds=settings.worker_poll_seconds)
+    return LocalDoorbell()

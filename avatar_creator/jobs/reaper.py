@@ -1,0 +1,127 @@
+"""The reaper: a thread in every process of the service (API and workers) that ends what nobody else will.
+
+Each pass: jobs whose lease ran out, or whose worker process on this host is gone, go back to pending with backoff
+(or fail and are refunded after their last attempt); pending jobs that no live worker claimed within
+``AVATAR_MAX_QUEUE_WAIT`` fail with ``NO_WORKER`` and are refunded. Every change is conditional, so any number of
+reapers can run at once without doubling anything.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+
+from sqlalchemy import delete, func, or_, select
+
+from avatar_creator.db import Database, db_now
+from avatar_creator.generation import service as generation_service
+from avatar_creator.generation.models import Generation
+from avatar_creator.jobs import liveness, queue
+from avatar_creator.jobs.models import WorkerProcess
+from avatar_creator.settings import Settings
+
+log = logging.getLogger("avatar_creator.jobs")
+
+FORGET_WORKERS_AFTER_S = 3600.0  # registry rows of workers silent this long are removed
+PRUNE_EVERY_S = 300.0  # idempotency keys and stale worker rows are pruned this often, not every pass
+
+
+@dataclass
+class ReapReport:
+    recovered: int = 0
+    failed: int = 0
+    unclaimed: int = 0
+
+
+def live_worker_count(*, session, settings: Settings, known_dead: list[str] = ()) -> int:
+    """Worker processes that heartbeated within a lease (less those known to be gone)."""
+    return session.scalar(select(func.count()).select_from(WorkerProcess)
+                          .where(WorkerProcess.heartbeat_at > db_now(-settings.lease_seconds),
+                                 WorkerProcess.id.not_in(known_dead)))
+
+
+def reap_once(*, database: Database, settings: Settings, signals: queue.Signals, backoff: queue.Backoff) -> ReapReport:
+    """One pass of every rule; returns what it changed."""
+    report = ReapReport()
+    with database.session(write=False) as session:
+        dead_workers = _dead_local_workers(session)
+        lost = session.execute(
+            select(Generation.id, Generation.attempt).where(
+                Generation.status == "processing",
+                or_(Generation.lease_until < db_now(), Generation.worker_id.in_(dead_workers)))
+        ).all()
+        no_live_worker = live_worker_count(session=session, settings=settings, known_dead=dead_workers) == 0
+        unclaimed = session.scalars(
+            select(Generation.id).where(Generation.status == "pending",
+                                        Generation.available_at < db_now(-settings.max_queue_wait))
+        ).all() if no_live_worker else []
+    for generation_id, attempt in lost:
+        with database.session() as session:
+            outcome = queue.recover(session=session, attempt=queue.Attempt(generation_id, attempt), backoff=backoff,
+                                    signals=signals)
+        report.recovered += outcome == "pending"
+        report.failed += outcome == "failed"
+    for generation_id in unclaimed:
+        with database.session() as session:
+            report.unclaimed += queue.fail_unclaimed(session=session, generation_id=generation_id,
+                                                     waited_seconds=settings.max_queue_wait, signals=signals)
+    if dead_workers:
+        with database.session() as session:
+            session.execute(delete(WorkerProcess).where(WorkerProcess.id.in_(dead_workers)))
+    if report.recovered or report.failed or report.unclaimed:
+        log.info("reaper: %d lost jobs back to pending, %d failed after their last attempt, %d failed with NO_WORKER",
+                 report.recovered, report.failed, report.unclaimed)
+    return report
+
+
+def prune(*, database: Database) -> None:
+    """Forget old idempotency keys and workers silent for an hour."""
+    with database.session() as session:
+        generation_service.prune_idempotency_keys(session=session)
+        session.execute(delete(WorkerProcess).where(WorkerProcess.heartbeat_at < db_now(-FORGET_WORKERS_AFTER_S)))
+
+
+class Reaper:
+    """Runs ``reap_once`` every ``AVATAR_REAPER_INTERVAL_SECONDS`` in a daemon thread."""
+
+    def __init__(self, *, database: Database, settings: Settings, signals: queue.Signals):
+        self._database = database
+        self._settings = settings
+        self._signals = signals
+        self._backoff = queue.Backoff(base_seconds=settings.retry_base_seconds,
+                                      max_seconds=settings.retry_max_seconds)
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="avatar-reaper", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stopping.set()
+        self._thread.join(timeout)
+
+    def _run(self) -> None:
+        last_prune = 0.0
+        failing = False
+        while not self._stopping.is_set():
+            try:
+                reap_once(database=self._database, settings=self._settings, signals=self._signals,
+                          backoff=self._backoff)
+                if time.monotonic() - last_prune > PRUNE_EVERY_S:
+                    prune(database=self._database)
+                    last_prune = time.monotonic()
+                failing = False
+            except Exception as error:  # the database may be down: say so once, keep trying
+                if not failing:
+                    log.warning("reaper cannot reach the database (%s); retrying", type(error).__name__)
+                failing = True
+            self._stopping.wait(self._settings.reaper_interval_seconds)
+
+
+def _dead_local_workers(session) -> list[str]:
+    """Registered worker processes on this host whose process is certainly gone."""
+    rows = session.execute(select(WorkerProcess.id, WorkerProcess.pid, WorkerProcess.pid_started)
+                           .where(WorkerProcess.host_key == liveness.host_key())).all()
+    return [worker_id for worker_id, pid, started in rows if liveness.is_dead(pid, started)]

@@ -1,0 +1,57 @@
+"""What every process of the service runs for jobs: the reaper always, worker threads when asked.
+
+``serve`` builds one in the app factory (``--workers N``, none with ``--no-worker``); ``avatar-creator worker``
+builds one with worker threads only. The same doorbell, events, providers and storage serve the routes.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from avatar_creator.db import Database
+from avatar_creator.events import EventSink
+from avatar_creator.jobs import queue
+from avatar_creator.jobs.doorbell import build_doorbell
+from avatar_creator.jobs.reaper import Reaper
+from avatar_creator.jobs.worker import WorkerPool
+from avatar_creator.providers.base import Provider
+from avatar_creator.providers.registry import build_providers
+from avatar_creator.settings import Settings
+from avatar_creator.storage import LocalStorage, Storage
+
+log = logging.getLogger("avatar_creator.jobs")
+
+
+class JobRuntime:
+    """The reaper and, when ``workers`` > 0, a pool of worker threads; started and stopped together."""
+
+    def __init__(self, *, settings: Settings, database: Database, workers: int, signals: queue.Signals,
+                 providers: dict[str, Provider], storage: Storage):
+        self.settings = settings
+        self.signals = signals
+        self.providers = providers
+        self.storage = storage
+        self.reaper = Reaper(database=database, settings=settings, signals=signals)
+        self.pool = WorkerPool(database=database, settings=settings, providers=providers, storage=storage,
+                               signals=signals, concurrency=workers) if workers > 0 else None
+
+    def start(self) -> None:
+        self.reaper.start()
+        if self.pool is not None:
+            self.pool.start()
+
+    def stop(self) -> None:
+        """Give running jobs back (bounded by ``AVATAR_SHUTDOWN_GRACE_SECONDS``), then stop the reaper."""
+        if self.pool is not None:
+            self.pool.stop(self.settings.shutdown_grace_seconds)
+        self.reaper.stop()
+        self.signals.doorbell.close()
+
+
+def build_runtime(settings: Settings, database: Database, *, workers: int | None = None,
+                  events: EventSink | None = None) -> JobRuntime:
+    """A runtime from the settings: Redis or in-process doorbell, providers, local storage."""
+    signals = queue.Signals(doorbell=build_doorbell(settings), events=events or EventSink())
+    return JobRuntime(settings=settings, database=database,
+                      workers=settings.workers if workers is None else workers, signals=signals,
+                      providers=build_providers(settings), storage=LocalStorage(settings.files_dir))
