@@ -17,6 +17,7 @@ from avatar_creator.catalog.routes import router as catalog_router
 from avatar_creator.credits.routes import router as credits_router
 from avatar_creator.db import Database
 from avatar_creator.generation.routes import router as generation_router
+from avatar_creator.generation.source_routes import router as generation_sources_router
 from avatar_creator.jobs.health import worker_check
 from avatar_creator.jobs.runtime import build_runtime
 from avatar_creator.platform_routes import router as platform_router
@@ -58,8 +59,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=True,
                            allow_methods=["*"], allow_headers=["*"])
     error_handlers.install(app)
-    for router in (platform_router, auth_router, credits_router, projects_router, generation_router, catalog_router,
-                   previews_router):
+    for router in (platform_router, auth_router, credits_router, projects_router, generation_router,
+                   generation_sources_router, catalog_router, previews_router):
         app.include_router(router)
     return app
 
