@@ -142,7 +142,12 @@ def _seed(settings: Settings, *, redraw: bool):
     if redraw:
         from avatar_creator.providers.registry import build_providers
 
-        provider = build_providers(settings)[settings.provider]
+        provider = build_providers(settings).get(settings.provider)
+        if provider is None or not provider.is_configured():
+            console.print(f"[red]The {settings.provider} provider is not set up:[/red] "
+                          f"{provider.check().fix if provider else 'not available in this installation'}",
+                          highlight=False)
+            raise typer.Exit(2)
     else:
         provider = OfflineProvider()
     database = _database(settings)

@@ -150,3 +150,18 @@ def test_seed_command_seeds_and_draws_with_the_offline_provider(tmp_path, monkey
     second = CliRunner().invoke(cli, ["seed"], env=env)
     assert second.exit_code == 0 and "(0 new, 0 updated)" in second.output
     assert "0 previews drawn" in " ".join(second.output.split())
+    before = {path.name: path.read_bytes() for path in (tmp_path / "data" / "previews").glob("*.png")}
+    redrawn = CliRunner().invoke(cli, ["seed", "--previews"], env={**env, "AVATAR_PROVIDER": "offline"})
+    assert redrawn.exit_code == 0 and f"{len(PRESETS)} previews drawn" in " ".join(redrawn.output.split())
+    assert {path.name: path.read_bytes() for path in (tmp_path / "data" / "previews").glob("*.png")} == before
+
+
+def test_seed_previews_refuses_a_provider_that_is_not_set_up(tmp_path, monkeypatch):
+    from avatar_creator.cli import app as cli
+
+    monkeypatch.chdir(tmp_path)
+    env = {"AVATAR_DATA_DIR": str(tmp_path / "data"), "AVATAR_SECRET_KEY": "s" * 40,
+           "AVATAR_PROVIDER": "huggingface", "AVATAR_HF_TOKEN": "", "HF_TOKEN": ""}
+    result = CliRunner().invoke(cli, ["seed", "--previews"], env=env)
+    assert result.exit_code == 2 and "huggingface provider is not set up" in " ".join(result.output.split())
+    assert not list((tmp_path / "data" / "previews").glob("*.png"))
