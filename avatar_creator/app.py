@@ -24,6 +24,7 @@ from avatar_creator.platform_routes import router as platform_router
 from avatar_creator.projects.routes import router as projects_router
 from avatar_creator.ratelimit import RateLimiter
 from avatar_creator.settings import RATE_LIMIT_NAMES, Settings, load_settings
+from avatar_creator.timing import ServerTiming
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -58,6 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=True,
                            allow_methods=["*"], allow_headers=["*"])
+    app.add_middleware(ServerTiming)
     error_handlers.install(app)
     for router in (platform_router, auth_router, credits_router, projects_router, generation_router,
                    generation_sources_router, catalog_router, previews_router):

@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass
 from sqlalchemy import text
 
 from avatar_creator.db import Database
-from avatar_creator.settings import Settings
+from avatar_creator.settings import Settings, ensure_writable
 
 
 @dataclass(frozen=True)
@@ -85,10 +85,7 @@ def storage_check(settings: Settings) -> Check:
     def check() -> CheckResult:
         folder = settings.files_dir
         try:
-            folder.mkdir(parents=True, exist_ok=True)
-            probe = folder / ".health-probe"
-            probe.write_bytes(b"ok")
-            probe.unlink()
+            ensure_writable(folder)
         except OSError as error:
             return CheckResult(False, f"cannot write to {folder}: {error.strerror}",
                                fix="Make AVATAR_DATA_DIR writable by the service's user, or point it elsewhere.")

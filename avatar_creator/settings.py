@@ -12,6 +12,7 @@ from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from avatar_creator.errors import ConfigurationError
+from avatar_creator.providers.prompts import DEFAULT_NEGATIVE_TERMS, DEFAULT_QUALITY_TERMS
 
 RATE_LIMIT_NAMES = ("login", "register", "generate", "upload")
 
@@ -76,9 +77,13 @@ class Settings(BaseSettings):
     hf_model: str = "black-forest-labs/FLUX.1-schnell"
     hf_base_url: str | None = None
     hf_timeout_seconds: float = Field(120.0, gt=0)
+    hf_provider: str | None = None  # an inference provider (hf-inference, fal-ai, replicate...); unset: the library picks
     diffusers_model_path: Path | None = None
     diffusers_device: str = "auto"
-    quality_terms: str | None = None
+    diffusers_steps: int | None = Field(None, ge=1, le=200)
+    diffusers_guidance: float | None = Field(None, ge=0)
+    prompt_quality_terms: str = DEFAULT_QUALITY_TERMS
+    prompt_negative_terms: str = DEFAULT_NEGATIVE_TERMS
 
     @field_validator("cors_origins", mode="before")
     @classmethod
@@ -169,15 +174,20 @@ class Settings(BaseSettings):
         """Create the data folders and fail with one clear line when they cannot be written."""
         for folder in (self.data_dir, self.files_dir):
             try:
-                folder.mkdir(parents=True, exist_ok=True)
-                probe = folder / ".write-test"
-                probe.write_bytes(b"")
-                probe.unlink()
+                ensure_writable(folder)
             except OSError as error:
                 raise ConfigurationError(
                     f"AVATAR_DATA_DIR: cannot write to {folder} ({error.strerror}); choose a writable folder"
                 ) from error
         _ = self.secret
+
+
+def ensure_writable(folder: Path) -> None:
+    """Create ``folder`` if needed and prove a file can be written there; raises ``OSError`` when not."""
+    folder.mkdir(parents=True, exist_ok=True)
+    probe = folder / f".write-test-{os.getpid()}"
+    probe.write_bytes(b"")
+    probe.unlink()
 
 
 def load_settings(**overrides: object) -> Settings:

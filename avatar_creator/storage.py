@@ -60,8 +60,14 @@ def new_key(user_id: str, extension: str) -> str:
     return validate_key(f"u/{user_id}/{secrets.token_urlsafe(18)}.{extension}")
 
 
+def owner_of(key: str) -> str | None:
+    """The id of the user whose folder holds ``key`` (``u/<user id>/…``), or None for any other key."""
+    parts = validate_key(key).split("/")
+    return parts[1] if len(parts) > 2 and parts[0] == "u" else None
+
+
 class Storage(abc.ABC):
-    """A flat store of files addressed by keys.
+    """Files addressed by keys (see ``validate_key``), read and written whole as bytes.
 
     Every method raises ``InvalidKey`` for a key that ``validate_key`` refuses, or that would leave the store (a
     symbolic link pointing outside it, for a folder). Implementations must be safe to call from many threads.

@@ -1,4 +1,5 @@
-"""Time the offline provider (whole generate() calls) and PNG text insertion; print and write bench/results/offline.json.
+"""Time the offline provider (whole generate() calls) and PNG text insertion; print, and write the numbers to
+bench/results/offline.json.
 
 Run from the repository root: ``python bench/offline.py [--runs 40]``. Every render is a different request (seed,
 prompt and attributes change), so nothing can be reused from one render to the next.

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import os
 import platform
 import resource
 import statistics
@@ -103,6 +104,7 @@ def main() -> None:
     results: dict = {
         "mode": arguments.mode,
         "machine": {"cpus": _cpu_count(), "python": platform.python_version(), "pillow": Image.__version__},
+        "load_average_before": os.getloadavg()[0],  # other work on the machine skews every number below
         "rss_before_mib": peak_rss_mib(),
         "cases": {},
     }
@@ -119,17 +121,17 @@ def main() -> None:
             f"{arguments.threads} threads {case[f'throughput_{arguments.threads}_threads_per_s']:5.2f}/s"
         )
     results["peak_rss_mib"] = peak_rss_mib()
+    results["load_average_after"] = os.getloadavg()[0]
     jpeg_p50 = results["cases"]["jpeg_12mp"]["p50_ms"]
     results["target"] = {"jpeg_p50_ms": JPEG_P50_TARGET_MS, "met": jpeg_p50 < JPEG_P50_TARGET_MS}
     print(f"peak RSS {results['peak_rss_mib']} MiB (before processing {results['rss_before_mib']} MiB)")
+    print(f"load average {results['load_average_before']:.2f} before, {results['load_average_after']:.2f} after")
     print(f"target: JPEG p50 < {JPEG_P50_TARGET_MS} ms: {'met' if results['target']['met'] else 'NOT met'}")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
 
 
 def _cpu_count() -> int:
-    import os
-
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 

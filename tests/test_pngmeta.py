@@ -39,7 +39,7 @@ def test_the_chunk_is_uncompressed_utf8_with_a_correct_crc():
     kind_and_data = tagged[37:41 + length]
     crc = int.from_bytes(tagged[41 + length:45 + length], "big")
 
-    assert kind_and_data == b"iTXt" + b"prompt\x00\x00\x00\x00\x00" + "né".encode("utf-8")
+    assert kind_and_data == b"iTXt" + b"prompt\x00\x00\x00\x00\x00" + "né".encode()
     assert crc == zlib.crc32(kind_and_data)
 
 

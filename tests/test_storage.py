@@ -8,7 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from avatar_creator.storage import InvalidKey, KeyNotFound, LocalStorage, Storage, new_key, validate_key
+from avatar_creator.storage import (
+    InvalidKey,
+    KeyNotFound,
+    LocalStorage,
+    Storage,
+    new_key,
+    owner_of,
+    validate_key,
+)
 
 
 @pytest.fixture(params=["local"])
@@ -175,3 +183,11 @@ def test_new_keys_are_random_and_typed():
 def test_new_key_refuses_odd_parts(user_id, extension):
     with pytest.raises(InvalidKey):
         new_key(user_id, extension)
+
+
+def test_owner_of_reads_the_user_folder():
+    assert owner_of(new_key("user1", "jpg")) == "user1"
+    assert owner_of("u/user1") is None  # the folder itself, not a file in it
+    assert owner_of("presets/p1.png") is None
+    with pytest.raises(InvalidKey):
+        owner_of("u/../x.jpg")

@@ -7,7 +7,7 @@ import io
 import struct
 from dataclasses import dataclass
 
-from PIL import Image, ImageFile, ImageOps
+from PIL import ExifTags, Image, ImageFile
 
 from .colour import flatten, to_srgb
 from .errors import InvalidImage, UnsupportedImageType
@@ -23,6 +23,16 @@ PNG_COMPRESS_LEVEL = 3  # 2048² photo: level 6 takes ~2× as long for ~10% smal
 _PILLOW_FORMATS = {JPEG: "JPEG", PNG: "PNG", WEBP: "WEBP", HEIC: "HEIF"}
 _EXTENSIONS = {JPEG: "jpg", PNG: "png", WEBP: "webp"}
 _ANIMATABLE = {"PNG", "WEBP"}  # a multi-picture JPEG (MPO) or a multi-image HEIC keeps its primary picture instead
+# EXIF orientation -> the transposition that shows the picture upright.
+_ORIENTATIONS = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
 # What Pillow's decoders raise for truncated or corrupt data; anything else is a bug and should surface as one.
 _DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, struct.error)
 
@@ -68,7 +78,7 @@ def process_upload(
         image.load()
     except _DECODE_ERRORS as error:
         raise InvalidImage("image could not be decoded: it is truncated or corrupt") from error
-    ImageOps.exif_transpose(image, in_place=True)
+    image = _upright(image)
     _check_sides(image.size, min_side, max_side, max_pixels)
 
     stored_mime = JPEG if mime_type == HEIC else mime_type
@@ -92,6 +102,21 @@ def _open(data: bytes, mime_type: str) -> ImageFile.ImageFile:
         return Image.open(io.BytesIO(data), formats=[_PILLOW_FORMATS[mime_type]])
     except _DECODE_ERRORS as error:
         raise InvalidImage("image could not be decoded: it is truncated or corrupt") from error
+
+
+def _upright(image: Image.Image) -> Image.Image:
+    """``image`` turned as its EXIF orientation says (pillow-heif has already turned HEIC pictures).
+
+    Not ``ImageOps.exif_transpose``: it writes the EXIF back, which raises on corrupt tags we are about to drop anyway.
+    """
+    try:
+        orientation = image.getexif().get(ExifTags.Base.Orientation)
+    except _DECODE_ERRORS:
+        return image  # unreadable EXIF: show the picture as stored, as browsers do
+    method = _ORIENTATIONS.get(orientation) if isinstance(orientation, int) else None
+    if method is None:
+        return image
+    return image.transpose(method)  # keeps ``info``, so the ICC profile still reaches the colour conversion
 
 
 @functools.cache

@@ -104,8 +104,6 @@ BACKGROUNDS = {
     "medical": ("#D4F1EC", "#DDEBF7", "#E5F5E0"),
     "creative": ("#FFD166", "#EF9CDA", "#9BF6FF", "#CAFFBF", "#FFADAD"),
 }
-BACKGROUNDS |= {"business": BACKGROUNDS["professional"], "education": BACKGROUNDS["academic"],
-                "lifestyle": BACKGROUNDS["casual"], "healthcare": BACKGROUNDS["medical"]}
 _ANY_BACKGROUND = ("#D3EEFF", "#FFE8B8", "#C9F0DA", "#FFD9E1", "#E3D4FF", "#DCE6F0", "#FFE1CC")
 
 

@@ -34,6 +34,7 @@ HAIR = {
     "lavender": "#B79CE0",
     "teal": "#1E9C9C",
 }
+FANTASY_HAIR = {HAIR[name] for name in ("pink", "blue", "green", "purple", "lavender", "teal")}
 NATURAL_HAIR = ("#2C1B18", "#3B2219", "#5A3825", "#724133", "#8B5A3C", "#A55728", "#E0B86C", "#B8330F")
 DARK_HAIR = ("#1A1414", "#2C1B18", "#3B2219", "#5A3825")
 GREY_HAIR = ("#B4B0AD", "#D9D6D3", "#8C8680", "#F0EEEA")
@@ -42,6 +43,7 @@ SKIN = {
     "very fair": "#FFE3CC",
     "porcelain": "#FFE3CC",
     "light medium": "#E3A77A",
+    "light brown": "#D9A06F",
     "medium brown": "#B86F43",
     "dark brown": "#8A4B2A",
     "very dark": "#4E3428",
@@ -60,7 +62,8 @@ SKIN = {
     "ebony": "#4E3428",
     "black": "#5A3A2A",
 }
-SKIN_SHADES = ("#FFE3CC", "#FBD2AE", "#EDB98A", "#E3A77A", "#D6976A", "#C98955", "#A5643A", "#8A4B2A", "#6B442E", "#4E3428")
+SKIN_SHADES = ("#FFE3CC", "#FBD2AE", "#EDB98A", "#E3A77A", "#D6976A",  # lightest to darkest
+               "#C98955", "#A5643A", "#8A4B2A", "#6B442E", "#4E3428")
 
 EYES = {
     "light blue": "#7DB8E8",
@@ -145,9 +148,9 @@ def to_hex(rgb: tuple[float, float, float]) -> str:
 def mix(first: str, second: str, weight: float) -> str:
     """``first`` moved ``weight`` (0–1) of the way towards ``second``."""
     a, b = to_rgb(first), to_rgb(second)
-    return to_hex(tuple(x + (y - x) * weight for x, y in zip(a, b)))
+    return to_hex(tuple(x + (y - x) * weight for x, y in zip(a, b, strict=True)))
 
 
 def distance(first: str, second: str) -> float:
     """Euclidean distance between two colours in RGB (0–441)."""
-    return sum((x - y) ** 2 for x, y in zip(to_rgb(first), to_rgb(second))) ** 0.5
+    return sum((x - y) ** 2 for x, y in zip(to_rgb(first), to_rgb(second), strict=True)) ** 0.5

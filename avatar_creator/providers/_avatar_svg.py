@@ -16,8 +16,9 @@ _SHAPES = {f"{{{_SVG}}}{tag}" for tag in ("path", "circle", "rect", "ellipse", "
 
 # python_avatars draws a 264×280 figure whose shoulders end at y=280. A square frame of FRAME units, bottom-aligned
 # and centred on the head, leaves room above tall hair and hats.
-FIGURE_WIDTH, FIGURE_BOTTOM, HEAD_CENTRE_X = 264, 280, 132
+FIGURE_BOTTOM, HEAD_CENTRE_X = 280, 132
 FRAME = 300
+_BROWN_BROWS = "#3B2219"  # under dyed hair
 _MIN_FRAME_WIDTH = 190  # portrait frames narrower than this would cut the face: they pad above instead
 
 
@@ -26,6 +27,7 @@ def compose(look: Look, width: int, height: int) -> str:
     (portrait sizes) or padded at the sides (landscape sizes) with the background colour."""
     figure = ET.fromstring(_figure_svg(look))
     _masks_to_clip_paths(figure)
+    _tint_eyebrows(figure, look.hair_colour)
     if look.eye_colour:
         _colour_irises(figure, look.eye_colour)
     x, y, frame_width, frame_height = frame(width, height)
@@ -117,3 +119,14 @@ def _colour_irises(figure: ET.Element, eye_colour: str) -> None:
             light = {"cx": f"{cx + 2:g}", "cy": f"{cy - 2.2:g}", "r": "1.6", "fill": "#FFFFFF", "fill-opacity": "0.9"}
             group[index:index + 1] = [ET.Element(f"{{{_SVG}}}circle", attributes)
                                       for attributes in (iris, pupil, light)]
+
+
+def _tint_eyebrows(figure: ET.Element, hair_colour: str) -> None:
+    """Eyebrows in a darker shade of the hair, opaque enough to show on every skin (python_avatars: 60% black)."""
+    colour = _BROWN_BROWS if hair_colour in palette.FANTASY_HAIR else palette.mix(hair_colour, "#000000", 0.35)
+    brows = next(element for element in figure.iter() if element.get("id", "").endswith("_Eyebrow"))
+    for element in brows.iter():
+        if element.get("fill") == "#000000":
+            element.set("fill", colour)
+        if "fill-opacity" in element.attrib:
+            element.set("fill-opacity", "0.85")

@@ -40,21 +40,23 @@ class Wishes:
     clothing: tuple = ()  # python_avatars clothing names asked by name ("hoodie")
     clothing_colour: str | None = None
     background: str | None = None
-    scene: str | None = None  # what colours the background: the preset category, else the outfit
+    scene: str | None = None  # an outfit name whose backgrounds suit: the preset category's, else the outfit's
 
 
 _MALE = r"male|man|men|boy|guy|gentleman|businessman|father|dad|husband|king|masculine"
 _FEMALE = r"female|woman|women|girl|lady|businesswoman|mother|mom|mum|wife|queen|feminine"
 _UNISEX = r"unisex|non[\s-]?binary|androgynous|gender[\s-]?neutral"
 _YOUNG = r"young|teen|teenage|teenager|youthful|student|kid|child"
-_MATURE = r"mature|old|older|elderly|senior|aged|middle[\s-]aged|grandfather|grandmother|grandpa|grandma|retired"
+_MATURE = (r"mature|old|older|elderly|senior citizen|pensioner|middle[\s-]aged|grandfather|grandmother|grandpa|grandma|"
+           r"retired")
 
-# Ethnicity words narrow the skin shades considered when no skin tone was given (indices into SKIN_SHADES).
+# Ethnicity words narrow the skin shades considered when no skin tone was given (indices into SKIN_SHADES);
+# the first row that matches wins, so "South Asian" must come before plain "Asian".
 _ETHNICITY_SHADES = (
-    (r"east asian|chinese|japanese|korean|vietnamese|filipino|thai|asian", (0, 5)),
     (r"south asian|indian|pakistani|bangladeshi|sri lankan|nepali|desi", (3, 8)),
+    (r"east asian|chinese|japanese|korean|vietnamese|filipino|thai|asian", (0, 5)),
     (r"middle eastern|arab|arabic|persian|iranian|turkish|egyptian|moroccan|north african", (2, 6)),
-    (r"african|nigerian|kenyan|ghanaian|ethiopian|somali|caribbean|african american", (6, 10)),
+    (r"african|black|nigerian|kenyan|ghanaian|ethiopian|somali|caribbean", (6, 10)),
     (r"hispanic|latino|latina|latinx|mexican|brazilian|mixed|biracial", (2, 8)),
     (r"indigenous|native american|pacific islander|polynesian|maori|aboriginal", (4, 9)),
     (r"white|caucasian|european|scandinavian|nordic|irish", (0, 4)),
@@ -144,8 +146,12 @@ CLOTHING_WORDS = (
     (r"v[\s-]?neck", ("shirt_v_neck",)),
     (r"t[\s-]?shirt|tee|tshirt", ("shirt_crew_neck", "shirt_v_neck", "graphic_shirt")),
 )
+# Persona-example categories, as the outfit whose colours suit them.
+_CATEGORY_OUTFITS = {"business": "professional", "education": "academic", "lifestyle": "casual",
+                     "healthcare": "medical"}
 _HAIR_NOUNS = (r"hair|haired|locks|curls|braids|bob|bun|beard|mohawk|afro|quiff|pompadour|dreadlocks|dreads|mullet|"
                r"pixie|ponytail|updo|cornrows")
+_OTHER_NOUNS = r"and|or|with|in|on|hair|eyes|eyed|skin|background|hijab|turban|hat|beard|hoodie|shirt|top|suit|dress"
 _GARMENT = r"hoodie|hoody|t[\s-]?shirt|tee|shirt|blazer|suit|sweater|jumper|jacket|top|dress|outfit|clothes|scrubs"
 
 
@@ -182,7 +188,7 @@ def read_wishes(request: GenerationRequest) -> Wishes:
         clothing=_clothing(" ".join((style, prompt))),
         clothing_colour=_coloured(" ".join((style, prompt)), palette.FABRIC, _GARMENT),
         background=_coloured(prompt, palette.FABRIC, r"background|backdrop"),
-        scene=_clean(request.category) or outfit,
+        scene=_CATEGORY_OUTFITS.get(_clean(request.category), _clean(request.category)) or outfit,
     )
 
 
@@ -243,14 +249,13 @@ def _skin_shades(ethnicity: str, prompt: str) -> tuple[str, ...]:
 
 def _coloured(text: str, table: dict[str, str], nouns: str) -> str | None:
     """The colour named just before one of ``nouns`` ("red hoodie", "blue-eyed", "red, curly hair")."""
-    match = re.search(rf"\b({palette.colour_pattern(table)})(?:[\s,-]+[a-z]+){{0,2}}?[\s-]+(?:{nouns})\b", text)
+    between = rf"(?:[\s,-]+(?!(?:{_OTHER_NOUNS})\b)[a-z]+){{0,2}}?"  # "red, curly hair", not "red top, long hair"
+    match = re.search(rf"\b({palette.colour_pattern(table)}){between}[\s-]+(?:{nouns})\b", text)
     return palette.lookup(match.group(1), table) if match else None
 
 
 def _hair_colour(attribute: str | None, prompt: str) -> str | None:
-    if attribute:
-        return palette.lookup(attribute, palette.HAIR)
-    named = _coloured(prompt, palette.HAIR, _HAIR_NOUNS)
+    named = palette.lookup(attribute or "", palette.HAIR) or _coloured(prompt, palette.HAIR, _HAIR_NOUNS)
     if named:
         return named
     for word, colour in (("redhead", "red"), ("strawberry blonde", "strawberry blonde"), ("blonde", "blonde"),

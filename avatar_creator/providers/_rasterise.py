@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 
-class NoRasteriser(RuntimeError):
+class NoRasteriserError(RuntimeError):
     """Neither CairoSVG (with the cairo library) nor resvg-py can be imported."""
 
 
@@ -44,5 +44,5 @@ def default_rasteriser() -> Rasteriser:
         try:
             fallback = resvg_rasteriser()
         except ImportError as resvg_error:
-            raise NoRasteriser(f"CairoSVG: {cairo_error}; resvg-py: {resvg_error}") from resvg_error
+            raise NoRasteriserError(f"CairoSVG: {cairo_error}; resvg-py: {resvg_error}") from resvg_error
         return Rasteriser(fallback.name, fallback.to_png, note=f"CairoSVG unavailable ({cairo_error})")

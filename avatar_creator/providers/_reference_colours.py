@@ -42,7 +42,7 @@ def read_reference_colours(image: bytes) -> ReferenceColours:
     if face is None:
         return ReferenceColours(skin=_median(_region(pixels, 0.4, 0.4, 0.6, 0.6)), hair=None,
                                 background=background, face_found=False)
-    x, y, w, h = (value / size for value, size in zip(face, (width, height, width, height)))
+    x, y, w, h = (value / size for value, size in zip(face, (width, height, width, height), strict=True))
     skin = _median(_region(pixels, x + 0.25 * w, y + 0.5 * h, x + 0.75 * w, y + 0.65 * h))
     above = _region(pixels, x + 0.35 * w, y - 0.18 * h, x + 0.65 * w, y - 0.03 * h)
     return ReferenceColours(skin=skin, hair=_hair(above, skin, background), background=background, face_found=True)

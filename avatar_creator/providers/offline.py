@@ -10,7 +10,7 @@ import time
 from avatar_creator.providers._avatar_look import choose_look
 from avatar_creator.providers._avatar_svg import compose
 from avatar_creator.providers._avatar_wishes import read_wishes
-from avatar_creator.providers._rasterise import NoRasteriser, Rasteriser, default_rasteriser
+from avatar_creator.providers._rasterise import NoRasteriserError, Rasteriser, default_rasteriser
 from avatar_creator.providers._reference_colours import ReferenceColours, read_reference_colours
 from avatar_creator.providers.base import (
     CONFIGURATION,
@@ -45,7 +45,7 @@ class OfflineProvider(Provider):
     def check(self) -> ProviderCheck:
         try:
             rasteriser = default_rasteriser()
-        except NoRasteriser as error:
+        except NoRasteriserError as error:
             return ProviderCheck(ok=False, detail=f"no SVG rasteriser: {error}", fix=_INSTALL_A_RASTERISER)
         detail = f"illustrated avatars, no key or network needed; rasterised with {rasteriser.name}"
         if rasteriser.note:
@@ -118,7 +118,7 @@ def _check_size(request: GenerationRequest) -> None:
 def _rasteriser() -> Rasteriser:
     try:
         return default_rasteriser()
-    except NoRasteriser as error:
+    except NoRasteriserError as error:
         raise ProviderError(CONFIGURATION, f"no SVG rasteriser: {error}; {_INSTALL_A_RASTERISER}") from error
 
 

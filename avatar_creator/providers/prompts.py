@@ -57,7 +57,7 @@ def build_prompt(
         if phrase and not any(_contains(earlier, phrase) for earlier in said):
             fresh.append((importance, phrase))
             said.append(phrase)
-    negative = ", ".join(_unique(_terms(negative_terms)))[:MAX_NEGATIVE_CHARS].rstrip(", ")
+    negative = _within([(_QUALITY, term) for term in _unique(_terms(negative_terms))], MAX_NEGATIVE_CHARS)
     return BuiltPrompt(prompt=_within(fresh, MAX_PROMPT_CHARS), negative_prompt=negative)
 
 
@@ -107,12 +107,14 @@ def _persona_phrases(attributes: AvatarAttributes) -> list[str]:
 
 
 def _within(segments: list[tuple[int, str]], limit: int) -> str:
-    """Join the segments with commas, dropping the least important ones that do not fit under ``limit``."""
-    kept, length = set(), 0
-    for index, (importance, phrase) in sorted(enumerate(segments), key=lambda item: (item[1][0], item[0])):
-        if length + len(phrase) + 2 <= limit + 2:
+    """Join the phrases with commas, dropping the least important ones that would take the text past ``limit``."""
+    by_importance = sorted(range(len(segments)), key=lambda index: segments[index][0])  # stable within a rank
+    kept, length = set(), -len(", ")
+    for index in by_importance:
+        phrase = segments[index][1]
+        if length + len(", ") + len(phrase) <= limit:
             kept.add(index)
-            length += len(phrase) + 2
+            length += len(", ") + len(phrase)
     return ", ".join(phrase for index, (_, phrase) in enumerate(segments) if index in kept)
 
 
@@ -121,8 +123,10 @@ def _terms(text: str) -> list[str]:
 
 
 def _unique(items: list[str]) -> list[str]:
-    seen: set[str] = set()
-    return [item for item in items if not (item.lower() in seen or seen.add(item.lower()))]
+    firsts: dict[str, str] = {}
+    for item in items:
+        firsts.setdefault(item.lower(), item)
+    return list(firsts.values())
 
 
 def _contains(text: str, phrase: str) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import random
 import struct
 import zipfile
 import zlib
@@ -275,6 +276,28 @@ def test_exif_orientation_is_applied_and_gps_removed():
     assert_close(colour_at(stored, (270, 30)), RED, 12)  # the marker turned to the top-right corner
     assert_close(colour_at(stored, (30, 30)), BLUE, 12)
     assert b"TestCam" not in process_upload(data).data
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")  # Pillow warns about each damaged tag it skips
+def test_corrupt_exif_never_crashes():
+    """Random damage to a real EXIF block (seeded): each file is accepted or refused, never an unexpected error."""
+    exif = Image.Exif()
+    exif[ExifTags.Base.Orientation] = 6
+    exif[ExifTags.Base.Make] = "TestCam"
+    exif.get_ifd(ExifTags.IFD.GPSInfo).update({ExifTags.GPS.GPSLatitudeRef: "N", ExifTags.GPS.GPSAltitude: 3.5})
+    block = exif.tobytes()
+    picture = encode(Image.new("RGB", (300, 256), BLUE), "JPEG")
+    rng = random.Random(1)
+    for _ in range(300):
+        damaged = bytearray(block)
+        for _ in range(rng.randint(1, 6)):
+            damaged[rng.randrange(6, len(damaged))] = rng.randrange(256)
+        segment = b"\xff\xe1" + struct.pack(">H", len(damaged) + 2) + damaged
+        try:
+            result = process_upload(picture[:2] + segment + picture[2:])
+        except InvalidImage:
+            continue
+        assert b"TestCam" not in result.data and not Image.open(io.BytesIO(result.data)).getexif()
 
 
 def test_jpeg_comment_and_xmp_are_removed():

@@ -1,0 +1,70 @@
+"""API latency: p50/p99 server time of GET …/projects and GET /api/auth/me for a user with 100 projects, on SQLite
+and PostgreSQL, plus `serve`'s start-up time and idle RSS. Run: .venv/bin/python bench/api.py [--requests N]"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _harness import postgres_database, rss_mib, serve, server_ms, summary, write_results  # noqa: E402
+
+PROJECTS = "/api/apps/avatar-creator/projects"
+
+
+def measure(base_url: str, requests: int) -> dict:
+    with httpx.Client(base_url=base_url, timeout=10) as client:
+        registered = client.post("/api/auth/register", json={"email": "bench@example.com",
+                                                              "password": "bench password 1"})
+        headers = {"Authorization": f"Bearer {registered.json()['data']['token']}"}
+        client.cookies.clear()
+        for index in range(100):
+            client.post(PROJECTS, json={"name": f"Project {index}"}, headers=headers).raise_for_status()
+        results = {}
+        for label, path in (("projects", PROJECTS), ("me", "/api/auth/me")):
+            for _ in range(50):  # warm-up
+                client.get(path, headers=headers)
+            server, round_trip = [], []
+            for _ in range(requests):
+                started = time.perf_counter()
+                response = client.get(path, headers=headers)
+                round_trip.append((time.perf_counter() - started) * 1000)
+                response.raise_for_status()
+                server.append(server_ms(response))
+            results[label] = {"server": summary(server), "round_trip": summary(round_trip)}
+        return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--requests", type=int, default=1000)
+    args = parser.parse_args()
+    results = {}
+    for backend, port in (("sqlite", 8731), ("postgres", 8732)):
+        if backend == "postgres":
+            context = postgres_database()
+        else:
+            from contextlib import nullcontext
+            context = nullcontext(None)
+        with context as database_url, serve(database_url, port=port, args=("--no-worker",)) as (process, url, startup):
+            time.sleep(1.0)
+            idle_rss = rss_mib(process.pid)
+            results[backend] = {"startup_s": round(startup, 3), "idle_rss_mib": round(idle_rss, 1),
+                                **measure(url, args.requests)}
+        row = results[backend]
+        print(f"{backend:9} start-up {row['startup_s']:.2f} s (fresh database, migrations included), "
+              f"idle RSS {row['idle_rss_mib']:.0f} MiB")
+        for label in ("projects", "me"):
+            server = row[label]["server"]
+            print(f"          GET {label:9} server p50 {server['p50_ms']:.2f} ms  p99 {server['p99_ms']:.2f} ms  "
+                  f"(round trip p50 {row[label]['round_trip']['p50_ms']:.2f} ms)")
+    path = write_results("api", results)
+    print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()
