@@ -236,7 +236,7 @@ def _attributes(values: dict) -> AvatarAttributes:
 
 
 def _quality_terms(settings: Settings) -> dict:
-    return {"quality_terms": settings.quality_terms} if settings.quality_terms else {}
+    return {"quality_terms": settings.prompt_quality_terms, "negative_terms": settings.prompt_negative_terms}
 
 
 def _request_hash(endpoint: str, project_id: str, body: dict) -> str:

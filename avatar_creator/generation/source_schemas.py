@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Field, StrictStr
+from pydantic import Field
 
-from avatar_creator.generation.schemas import MAX_SEED, AvatarFields, Text
+from avatar_creator.generation.schemas import MAX_SEED, GenerateIn, Text
 from avatar_creator.schemas import ApiModel
 
 Count = Annotated[int, Field(ge=1, le=4)]
@@ -20,12 +20,8 @@ class FromPresetIn(ApiModel):
     seed: Seed | None = None
 
 
-class FromReferenceIn(AvatarFields):
-    name: Text(min_length=1, max_length=100)
-    prompt: Text(min_length=10, max_length=2000)
-    strength: Annotated[float, Field(ge=0, le=1)] = 0.6
-    count: Count = 1
-    seed: Seed | None = None
-    provider: Annotated[StrictStr, Field(min_length=1, max_length=32)] | None = None
-    avatar_id: Text(min_length=1, max_length=64) | None = None  # the caller's avatar to start from, or an image
+class FromReferenceIn(GenerateIn):
+    """Generate's fields, plus where to start from: ``avatar_id`` (JSON) or an uploaded image (multipart)."""
 
+    strength: Annotated[float, Field(ge=0, le=1)] = 0.6
+    avatar_id: Text(min_length=1, max_length=64) | None = None

@@ -64,8 +64,7 @@ def create_from_reference(*, session: Session, settings: Settings, storage: Stor
         if avatar is None:
             raise NotFound("Avatar not found.")
         reference_key, reference_avatar_id = avatar.storage_key, avatar.id
-    request = GenerateIn.model_validate({**body.model_dump(exclude={"strength", "avatar_id"}), "width": 1024,
-                                         "height": 1024})
+    request = GenerateIn.model_validate(body.model_dump(exclude={"strength", "avatar_id"}))
     batch = generation_service.create(
         session=session, settings=settings, provider_names=provider_names, user_id=user_id, project_id=project_id,
         body=request, idempotency_key=idempotency_key, signals=signals, source_type="from_reference",
