@@ -16,7 +16,9 @@ ACTIVE_STATUSES = ("pending", "processing")
 class Generation(Base):
     __tablename__ = "generations"
     __table_args__ = (
-        Index("ix_generations_claim", "status", "available_at", "id"),  # the claim's order: never sort the table
+        # The claim's order: oldest first by creation, so a job sent back for a retry keeps its place in the queue
+        # (ordering by available_at would send a killed job behind everything queued since). Never sorts the table.
+        Index("ix_generations_claim", "status", "created_at", "id"),
         Index("ix_generations_user_created", "user_id", "created_at"),
         Index("ix_generations_project", "project_id"),
     )

@@ -74,7 +74,8 @@ def create(*, session: Session, settings: Settings, provider_names: set[str], us
                           reference_type="generation_batch", reference_id=batch_id)
     first_seed = body.seed if body.seed is not None else secrets.randbelow(MAX_SEED + 1)
     attributes = body.attributes()
-    built = build_prompt(body.prompt, _attributes(attributes), **_quality_terms(settings))
+    built = build_prompt(body.prompt, _attributes(attributes), quality_terms=settings.prompt_quality_terms,
+                         negative_terms=settings.prompt_negative_terms)
     generations = [
         _queue(session, user_id=user_id, project_id=project_id, batch_id=batch_id, batch_index=index,
                source_type=source_type, cost=cost, max_attempts=settings.max_attempts, name=body.name,
@@ -159,7 +160,7 @@ def queue_positions(*, session: Session, generations: list[Generation]) -> dict[
     count_ahead = (
         select(func.count()).select_from(ahead)
         .where(ahead.status == "pending", ahead.available_at <= db_now(),
-               tuple_(ahead.available_at, ahead.id) < tuple_(Generation.available_at, Generation.id))
+               tuple_(ahead.created_at, ahead.id) < tuple_(Generation.created_at, Generation.id))
         .scalar_subquery()
     )
     return dict(session.execute(select(Generation.id, count_ahead + 1).where(Generation.id.in_(pending))).all())
@@ -233,10 +234,6 @@ def _cancel_all(session: Session, user_id: str, signals: queue.Signals, conditio
 def _attributes(values: dict) -> AvatarAttributes:
     known = {key: value for key, value in values.items() if key in AvatarAttributes.__dataclass_fields__}
     return AvatarAttributes(**{**known, "persona_personality": tuple(known.get("persona_personality", ()))})
-
-
-def _quality_terms(settings: Settings) -> dict:
-    return {"quality_terms": settings.prompt_quality_terms, "negative_terms": settings.prompt_negative_terms}
 
 
 def _request_hash(endpoint: str, project_id: str, body: dict) -> str:

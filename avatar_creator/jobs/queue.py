@@ -46,11 +46,12 @@ class Attempt:
 
 
 def claim(*, session: Session, worker_id: str, lease_seconds: float, signals: Signals) -> Generation | None:
-    """Move the oldest available pending generation to processing under a new lease and attempt; None if none."""
+    """Move the oldest (first created) ready pending generation to processing under a new lease and attempt; None
+    if none is ready."""
     oldest_ready = (
         select(Generation.id)
         .where(Generation.status == "pending", Generation.available_at <= db_now())
-        .order_by(Generation.available_at, Generation.id)
+        .order_by(Generation.created_at, Generation.id)
         .limit(1)
         .with_for_update(skip_locked=True)  # PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises claims
         .scalar_subquery()

@@ -29,7 +29,8 @@ def test_two_images_complete_with_their_seeds_and_the_ledger_sums_to_the_balance
         assert reply["generation"] == reply["generations"][0]
         assert [g["options"]["seed"] for g in reply["generations"]] == [41, 42]
         assert len({g["batchId"] for g in reply["generations"]}) == 1
-        assert "red hair colour" in reply["generation"]["options"]["fullPrompt"]
+        full_prompt = reply["generation"]["options"]["fullPrompt"]
+        assert full_prompt.startswith("a friendly astronaut") and "red hair" in full_prompt
 
         done = wait_for_generations(client, user["headers"], [g["id"] for g in reply["generations"]])
         assert [g["status"] for g in done] == ["completed", "completed"]

@@ -13,7 +13,7 @@ from tests.factories import create_project, generate, get_generation, register, 
 from tests.jobs.support import Ledger, running_service
 
 API = "/api/apps/avatar-creator"
-SLOW = {"offline_step_delay_ms": 100}  # ten steps: a job takes about a second
+SLOW = {"offline_step_delay_ms": 250}  # four pauses: a job takes about a second
 
 
 @pytest.fixture

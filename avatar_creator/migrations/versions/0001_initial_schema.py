@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 15:07:18.377344
+Create Date: 2026-11-26 15:31:21.461845
 """
 
 from alembic import op
@@ -250,7 +250,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('generations', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_generations_batch_id'), ['batch_id'], unique=False)
-        batch_op.create_index('ix_generations_claim', ['status', 'available_at', 'id'], unique=False)
+        batch_op.create_index('ix_generations_claim', ['status', 'created_at', 'id'], unique=False)
         batch_op.create_index('ix_generations_project', ['project_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_generations_reference_avatar_id'), ['reference_avatar_id'], unique=False)
         batch_op.create_index('ix_generations_user_created', ['user_id', 'created_at'], unique=False)
