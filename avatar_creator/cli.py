@@ -152,7 +152,9 @@ def _seed(settings: Settings, *, redraw: bool):
         provider = OfflineProvider()
     database = _database(settings)
     try:
-        return seed_catalog(database, previews_dir=settings.previews_dir, provider=provider, redraw=redraw)
+        return seed_catalog(database, previews_dir=settings.previews_dir, provider=provider, redraw=redraw,
+                            prompt_terms={"quality_terms": settings.prompt_quality_terms,
+                                          "negative_terms": settings.prompt_negative_terms})
     finally:
         database.dispose()
 

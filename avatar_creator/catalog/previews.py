@@ -31,18 +31,18 @@ def preview_seed(slug: str) -> int:
     return zlib.crc32(slug.encode())
 
 
-def preview_request(preset: Preset) -> GenerationRequest:
-    """What to draw for the preset's preview."""
+def preview_request(preset: Preset, **prompt_terms: str) -> GenerationRequest:
+    """What to draw for the preset's preview; ``prompt_terms`` are ``build_prompt``'s quality and negative terms."""
     attributes = preset_attributes(preset)
-    built = build_prompt(preset.generation_prompt, attributes)
+    built = build_prompt(preset.generation_prompt, attributes, **prompt_terms)
     return GenerationRequest(prompt=built.prompt, negative_prompt=built.negative_prompt,
                              user_prompt=preset.generation_prompt, width=PREVIEW_SIDE, height=PREVIEW_SIDE,
                              seed=preview_seed(preset.slug), attributes=attributes, category=preset.category)
 
 
-def render(preset: Preset, provider: Provider) -> bytes:
+def render(preset: Preset, provider: Provider, **prompt_terms: str) -> bytes:
     """Draw the preview (PNG bytes); provider errors propagate."""
-    result = provider.generate(preview_request(preset), on_progress=lambda _fraction: None,
+    result = provider.generate(preview_request(preset, **prompt_terms), on_progress=lambda _fraction: None,
                                should_cancel=lambda: False)
     return result.image
 

@@ -27,8 +27,12 @@ class SeedReport:
     failed: dict[str, str] = field(default_factory=dict)  # slug -> why its preview could not be drawn
 
 
-def seed_catalog(database: Database, *, previews_dir: Path, provider: Provider, redraw: bool = False) -> SeedReport:
-    """Upsert the catalogue; draw previews that are missing, whose preset changed, or all of them with ``redraw``."""
+def seed_catalog(database: Database, *, previews_dir: Path, provider: Provider, redraw: bool = False,
+                 prompt_terms: dict[str, str] | None = None) -> SeedReport:
+    """Upsert the catalogue; draw previews that are missing, whose preset changed, or all of them with ``redraw``.
+
+    ``prompt_terms``: ``build_prompt``'s ``quality_terms`` and ``negative_terms``, as generations get them.
+    """
     with database.session() as session:
         preset_counts = service.seed_presets(session=session, specs=PRESETS)
         persona_counts = service.seed_persona_examples(session=session, specs=PERSONA_EXAMPLES)
@@ -40,7 +44,7 @@ def seed_catalog(database: Database, *, previews_dir: Path, provider: Provider, 
         path = previews_dir / previews.file_name(preset.slug)
         if redraw or preset.slug in changed or not path.is_file():
             try:
-                image = previews.render(preset, provider)
+                image = previews.render(preset, provider, **(prompt_terms or {}))
             except ProviderError as error:
                 log.warning("preview of preset %s not drawn: %s %s", preset.slug, error.code, error.message)
                 report.failed[preset.slug] = f"{error.code}: {error.message}"

@@ -40,12 +40,14 @@ class SolidColourProvider(Provider):
     def __init__(self, colour=(10, 200, 30)):
         self.colour = colour
         self.calls = 0
+        self.prompts: list[tuple[str, str]] = []
 
     def check(self) -> ProviderCheck:
         return ProviderCheck(ok=True, detail="always")
 
     def generate(self, request, *, on_progress, should_cancel) -> GenerationResult:
         self.calls += 1
+        self.prompts.append((request.prompt, request.negative_prompt))
         buffer = io.BytesIO()
         Image.new("RGB", (request.width, request.height), self.colour).save(buffer, "PNG")
         return GenerationResult(image=buffer.getvalue(), mime_type="image/png", width=request.width,
@@ -116,8 +118,10 @@ def test_seeding_restores_an_edited_preset_in_place_and_redraws_its_preview(app,
 
 def test_redraw_uses_the_given_provider_for_every_preview(app, settings, seeded, client):
     provider = SolidColourProvider(colour=(200, 40, 40))
-    report = seed_catalog(app.state.database, previews_dir=settings.previews_dir, provider=provider, redraw=True)
+    report = seed_catalog(app.state.database, previews_dir=settings.previews_dir, provider=provider, redraw=True,
+                          prompt_terms={"quality_terms": "house style", "negative_terms": "no text"})
     assert provider.calls == len(PRESETS) and len(report.drawn) == len(PRESETS)
+    assert all(prompt.endswith(", house style") and negative == "no text" for prompt, negative in provider.prompts)
     preset = client.get(f"{PRESETS_URL}/evening-gala").json()["preset"]
     image = Image.open(io.BytesIO(client.get(preset["previewImageUrl"]).content)).convert("RGB")
     assert image.getpixel((5, 5)) == (200, 40, 40)
