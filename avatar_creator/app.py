@@ -14,11 +14,14 @@ from avatar_creator.auth.passwords import Passwords
 from avatar_creator.auth.routes import router as auth_router
 from avatar_creator.avatars.routes import router as avatars_router
 from avatar_creator.avatars.uploads import router as uploads_router
+from avatar_creator.catalog.routes import previews_router
+from avatar_creator.catalog.routes import router as catalog_router
 from avatar_creator.credits.routes import router as credits_router
 from avatar_creator.db import Database
 from avatar_creator.events import build_event_sink
 from avatar_creator.events.routes import router as events_router
 from avatar_creator.generation.routes import router as generation_router
+from avatar_creator.generation.source_routes import router as generation_sources_router
 from avatar_creator.jobs.health import worker_check
 from avatar_creator.jobs.runtime import build_runtime
 from avatar_creator.platform_routes import router as platform_router
@@ -72,8 +75,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                            allow_methods=["*"], allow_headers=["*"])
     app.add_middleware(ServerTiming)
     error_handlers.install(app)
-    for router in (platform_router, auth_router, credits_router, projects_router, generation_router, avatars_router,
-                   uploads_router, stats_router, files_router, events_router):
+    for router in (platform_router, auth_router, credits_router, projects_router, generation_router,
+                   generation_sources_router, avatars_router, uploads_router, stats_router, files_router,
+                   events_router, catalog_router, previews_router):
         app.include_router(router)
     web.install(app)
     return app

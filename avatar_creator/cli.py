@@ -120,11 +120,46 @@ def migrate() -> None:
 
 
 @app.command()
-def seed() -> None:
-    """Insert or update the built-in catalogue (idempotent)."""
+def seed(
+    previews: Annotated[bool, typer.Option("--previews", help="Redraw every preset preview with the configured "
+                                                              "provider (AVATAR_PROVIDER).")] = False,
+) -> None:
+    """Insert or update the built-in presets and persona examples (idempotent) and draw missing previews."""
     settings = _settings()
     _migrate(settings)
-    console.print("Seeded.")
+    report = _seed(settings, redraw=previews)
+    presets, personas = report.presets, report.persona_examples
+    console.print(f"Seeded {presets.total} presets ({len(presets.inserted)} new, {len(presets.updated)} updated) and "
+                  f"{personas.total} persona examples; {len(report.drawn)} previews drawn.", highlight=False)
+    for slug, reason in report.failed.items():
+        console.print(f"[red]Preview of {slug} not drawn:[/red] {reason}", highlight=False)
+    if report.failed:
+        raise typer.Exit(1)
+
+
+def _seed(settings: Settings, *, redraw: bool):
+    """Seed the catalogue; missing previews are drawn offline, ``redraw`` draws all with the configured provider."""
+    from avatar_creator.catalog.seeding import seed_catalog
+    from avatar_creator.providers.offline import OfflineProvider
+
+    if redraw:
+        from avatar_creator.providers.registry import build_providers
+
+        provider = build_providers(settings).get(settings.provider)
+        if provider is None or not provider.is_configured():
+            console.print(f"[red]The {settings.provider} provider is not set up:[/red] "
+                          f"{provider.check().fix if provider else 'not available in this installation'}",
+                          highlight=False)
+            raise typer.Exit(2)
+    else:
+        provider = OfflineProvider()
+    database = _database(settings)
+    try:
+        return seed_catalog(database, previews_dir=settings.previews_dir, provider=provider, redraw=redraw,
+                            prompt_terms={"quality_terms": settings.prompt_quality_terms,
+                                          "negative_terms": settings.prompt_negative_terms})
+    finally:
+        database.dispose()
 
 
 @app.command()

@@ -149,6 +149,11 @@ class Settings(BaseSettings):
     def files_dir(self) -> Path:
         return self.data_dir / "files"
 
+    @property
+    def previews_dir(self) -> Path:
+        """Preset preview images: public, unlike user files."""
+        return self.data_dir / "previews"
+
     @cached_property
     def secret(self) -> bytes:
         """The signing key: the setting, or one generated on first start and kept beside the data."""

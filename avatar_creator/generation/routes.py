@@ -30,6 +30,11 @@ def generate(project_id: str, body: GenerateIn, request: Request, user: CurrentU
     batch = service.create(session=session, settings=settings, provider_names=set(jobs.providers),
                            user_id=user.id, project_id=project_id, body=body, idempotency_key=idempotency_key,
                            signals=jobs.signals)
+    return batch_reply(session, batch)
+
+
+def batch_reply(session, batch: service.Batch) -> dict:
+    """The 202 answer of every way of queueing avatars (generate, from-preset, from-reference)."""
     generations = _shaped(session, batch.generations)
     return {"generations": generations, "generation": generations[0] if generations else None,
             "creditUsed": batch.credit_used, "creditBalance": batch.credit_balance}

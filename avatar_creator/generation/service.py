@@ -23,11 +23,13 @@ from avatar_creator.generation.models import ACTIVE_STATUSES, Generation, Idempo
 from avatar_creator.generation.schemas import MAX_SEED, GenerateIn, GenerationRead
 from avatar_creator.jobs import queue
 from avatar_creator.projects import service as projects_service
-from avatar_creator.providers.base import AvatarAttributes, GenerationRequest
+from avatar_creator.providers.base import PROVIDER_BAD_REQUEST, AvatarAttributes, GenerationRequest, ProviderError
 from avatar_creator.providers.prompts import build_prompt
 from avatar_creator.settings import Settings
+from avatar_creator.storage import KeyNotFound, Storage
 
 IDEMPOTENCY_TTL = timedelta(hours=24)
+_SOURCE_WORDS = {"text_to_image": "", "from_preset": " from a preset", "from_reference": " from a reference"}
 RETRYABLE_STATUSES = ("failed", "cancelled")
 
 
@@ -38,6 +40,7 @@ class Batch:
     generations: list[Generation]
     credit_used: int
     credit_balance: int
+    replayed: bool = False  # an earlier request's batch, answered again for its Idempotency-Key: nothing charged now
 
 
 def price(settings: Settings, source_type: str) -> int:
@@ -47,8 +50,12 @@ def price(settings: Settings, source_type: str) -> int:
 
 
 def create(*, session: Session, settings: Settings, provider_names: set[str], user_id: str, project_id: str,
-           body: GenerateIn, idempotency_key: str | None, signals: queue.Signals) -> Batch:
-    """Charge for ``body.count`` images and queue one generation per image, seeds counting up from one seed."""
+           body: GenerateIn, idempotency_key: str | None, signals: queue.Signals, source_type: str = "text_to_image",
+           options: dict | None = None, reference_avatar_id: str | None = None) -> Batch:
+    """Charge for ``body.count`` images and queue one generation per image, seeds counting up from one seed.
+
+    ``options`` are kept with each generation beside the body's (a preset's category, a reference's storage key).
+    """
     provider = body.provider or settings.provider
     if provider not in provider_names:
         raise ValidationFailed(f"provider: unknown provider {provider!r}; available: {', '.join(sorted(provider_names))}",
@@ -56,13 +63,14 @@ def create(*, session: Session, settings: Settings, provider_names: set[str], us
     projects_service.get_owned(session=session, user_id=user_id, project_id=project_id)
     batch_id = new_id()
     if idempotency_key is not None:
-        request_hash = _request_hash("generate", project_id, body.model_dump(mode="json"))
+        request_hash = _request_hash(source_type, project_id, {**body.model_dump(mode="json"), **(options or {})})
         earlier_batch = _remember_key(session, user_id, idempotency_key, request_hash, batch_id)
         if earlier_batch is not None:
             return _replay(session, user_id, earlier_batch)
-    cost = price(settings, "text_to_image")
+    cost = price(settings, source_type)
     credits_service.debit(session=session, user_id=user_id, cost=cost * body.count,
-                          description=f"Generate {body.count} avatar{'s' if body.count > 1 else ''}",
+                          description=f"Generate {body.count} avatar{'s' if body.count > 1 else ''}"
+                                      f"{_SOURCE_WORDS[source_type]}",
                           reference_type="generation_batch", reference_id=batch_id)
     first_seed = body.seed if body.seed is not None else secrets.randbelow(MAX_SEED + 1)
     attributes = body.attributes()
@@ -70,10 +78,11 @@ def create(*, session: Session, settings: Settings, provider_names: set[str], us
                          negative_terms=settings.prompt_negative_terms)
     generations = [
         _queue(session, user_id=user_id, project_id=project_id, batch_id=batch_id, batch_index=index,
-               source_type="text_to_image", cost=cost, max_attempts=settings.max_attempts, name=body.name,
+               source_type=source_type, cost=cost, max_attempts=settings.max_attempts, name=body.name,
                prompt=body.prompt, full_prompt=built.prompt, negative_prompt=built.negative_prompt,
                seed=(first_seed + index) % (MAX_SEED + 1), provider=provider,
-               options={"width": body.width, "height": body.height, **attributes}, signals=signals)
+               options={"width": body.width, "height": body.height, **attributes, **(options or {})},
+               reference_avatar_id=reference_avatar_id, signals=signals)
         for index in range(body.count)
     ]
     after_commit(session, lambda: signals.doorbell.ring(len(generations)))
@@ -173,13 +182,23 @@ def to_api(generation: Generation, queue_position: int | None = None) -> dict:
     ).dump()
 
 
-def provider_request(generation: Generation) -> GenerationRequest:
-    """What the worker asks the provider for."""
+def provider_request(generation: Generation, storage: Storage) -> GenerationRequest:
+    """What the worker asks the provider for (with the reference's bytes, read from storage, for from-reference)."""
     options = generation.options
     return GenerationRequest(
         prompt=generation.full_prompt or generation.prompt, negative_prompt=generation.negative_prompt or "",
         user_prompt=generation.prompt, width=options["width"], height=options["height"], seed=generation.seed,
-        attributes=_attributes(options), category=options.get("category"), strength=options.get("strength", 0.6))
+        attributes=_attributes(options), category=options.get("category"), strength=options.get("strength", 0.6),
+        reference_image=_reference_image(options.get("reference_key"), storage))
+
+
+def _reference_image(key: str | None, storage: Storage) -> bytes | None:
+    if key is None:
+        return None
+    try:
+        return storage.read(key)
+    except KeyNotFound as error:  # the reference avatar was deleted before a retry ran
+        raise ProviderError(PROVIDER_BAD_REQUEST, "The reference image is no longer stored.") from error
 
 
 def avatar_fields(generation: Generation) -> dict:
@@ -248,4 +267,4 @@ def _replay(session: Session, user_id: str, batch_id: str) -> Batch:
                                                                 Generation.user_id == user_id)
                                        .order_by(Generation.batch_index)))
     return Batch(generations, sum(generation.cost for generation in generations),
-                 credits_service.balance(session=session, user_id=user_id))
+                 credits_service.balance(session=session, user_id=user_id), replayed=True)

@@ -132,7 +132,7 @@ class WorkerPool:
             return
         try:
             result = provider.generate(
-                generation_service.provider_request(generation),
+                generation_service.provider_request(generation, self._storage),
                 on_progress=lambda fraction: self._report_progress(generation, flight, fraction),
                 should_cancel=lambda: flight.lost.is_set() or self._stopping.is_set())
             thumbnail = make_thumbnail(result.image)

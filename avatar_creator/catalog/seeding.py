@@ -1,0 +1,60 @@
+"""Seed the catalogue: upsert presets and persona examples, then draw the previews that are missing or stale.
+
+Previews are drawn outside any transaction (a remote provider may take seconds each); each is recorded in its own
+short one. Run by ``avatar-creator seed`` and at ``serve`` start; safe to run from several processes at once.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from avatar_creator.catalog import previews, service
+from avatar_creator.catalog.data.personas import PERSONA_EXAMPLES
+from avatar_creator.catalog.data.presets import PRESETS
+from avatar_creator.db import Database
+from avatar_creator.providers.base import Provider, ProviderError
+
+log = logging.getLogger("avatar_creator.catalog")
+
+
+@dataclass
+class SeedReport:
+    presets: service.SeedCounts
+    persona_examples: service.SeedCounts
+    drawn: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)  # slug -> why its preview could not be drawn
+
+
+def seed_catalog(database: Database, *, previews_dir: Path, provider: Provider, redraw: bool = False,
+                 prompt_terms: dict[str, str] | None = None) -> SeedReport:
+    """Upsert the catalogue; draw previews that are missing, whose preset changed, or all of them with ``redraw``.
+
+    ``prompt_terms``: ``build_prompt``'s ``quality_terms`` and ``negative_terms``, as generations get them.
+    """
+    with database.session() as session:
+        preset_counts = service.seed_presets(session=session, specs=PRESETS)
+        persona_counts = service.seed_persona_examples(session=session, specs=PERSONA_EXAMPLES)
+    report = SeedReport(presets=preset_counts, persona_examples=persona_counts)
+    changed = set(preset_counts.updated)
+    with database.session(write=False) as session:
+        presets = service.list_presets(session=session)
+    for preset in presets:
+        path = previews_dir / previews.file_name(preset.slug)
+        if redraw or preset.slug in changed or not path.is_file():
+            try:
+                image = previews.render(preset, provider, **(prompt_terms or {}))
+            except ProviderError as error:
+                log.warning("preview of preset %s not drawn: %s %s", preset.slug, error.code, error.message)
+                report.failed[preset.slug] = f"{error.code}: {error.message}"
+                continue
+            previews.write(previews_dir, preset.slug, image)
+            report.drawn.append(preset.slug)
+        else:
+            image = path.read_bytes()
+        version = previews.version_of(image)
+        if (preset.preview_key, preset.preview_version) != (path.name, version):
+            with database.session() as session:
+                service.set_preview(session=session, preset_id=preset.id, key=path.name, version=version)
+    return report

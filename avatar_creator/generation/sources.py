@@ -1,0 +1,96 @@
+"""Generating from a preset or from a reference image: each request becomes a ``GenerateIn`` and goes through the one
+``generation.service.create`` that charges and queues, with its own price and source type."""
+
+from __future__ import annotations
+
+import hashlib
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from avatar_creator.avatars.models import Avatar
+from avatar_creator.catalog import service as catalog_service
+from avatar_creator.catalog.models import Preset
+from avatar_creator.avatars import files
+from avatar_creator.errors import NotFound, UnsupportedMediaType, ValidationFailed
+from avatar_creator.generation import service as generation_service
+from avatar_creator.generation.schemas import GenerateIn
+from avatar_creator.generation.source_schemas import FromPresetIn, FromReferenceIn
+from avatar_creator.imaging import ImageRejected, ProcessedImage, UnsupportedImageType, process_upload
+from avatar_creator.jobs import queue
+from avatar_creator.projects import service as projects_service
+from avatar_creator.settings import Settings
+from avatar_creator.storage import Storage, validate_key
+
+
+def preset_fields(preset: Preset) -> dict:
+    """The preset's persona and every visual attribute, as avatar fields."""
+    persona = preset.persona_template
+    return {"persona_name": persona.get("name"), "persona_age": persona.get("age"),
+            "persona_personality": list(persona.get("personality") or []),
+            "persona_background": persona.get("background"), **preset.visual_attributes}
+
+
+def create_from_preset(*, session: Session, settings: Settings, provider_names: set[str], user_id: str,
+                       project_id: str, body: FromPresetIn, idempotency_key: str | None,
+                       signals: queue.Signals) -> generation_service.Batch:
+    """Queue ``body.count`` avatars drawn from the preset's prompt, persona and attributes; count the preset's use."""
+    preset = catalog_service.get_preset(session=session, id_or_slug=body.preset_id)
+    request = GenerateIn.model_validate({"name": body.custom_name or preset.name, "prompt": preset.generation_prompt,
+                                         "count": body.count, "seed": body.seed, **preset_fields(preset)})
+    batch = generation_service.create(
+        session=session, settings=settings, provider_names=provider_names, user_id=user_id, project_id=project_id,
+        body=request, idempotency_key=idempotency_key, signals=signals, source_type="from_preset",
+        options={"category": preset.category, "preset_id": preset.id, "preset_slug": preset.slug})
+    if not batch.replayed:
+        catalog_service.count_use(session=session, preset_id=preset.id)
+    return batch
+
+
+def create_from_reference(*, session: Session, settings: Settings, storage: Storage, provider_names: set[str],
+                          user_id: str, project_id: str, body: FromReferenceIn, image: bytes | None,
+                          idempotency_key: str | None, signals: queue.Signals) -> generation_service.Batch:
+    """Queue avatars that keep the look of an uploaded ``image`` or of the caller's avatar ``body.avatar_id``."""
+    projects_service.get_owned(session=session, user_id=user_id, project_id=project_id)  # 404 before any checks
+    if (image is None) == (body.avatar_id is None):
+        raise ValidationFailed("image: send either an image (multipart) or an avatarId, not both", field="image")
+    reference_avatar_id = None
+    upload = None
+    if image is not None:
+        upload = _validated(image)
+        reference_key = _reference_key(user_id, upload)
+    else:
+        avatar = session.scalar(select(Avatar).where(Avatar.id == body.avatar_id, Avatar.user_id == user_id))
+        if avatar is None:
+            raise NotFound("Avatar not found.")
+        reference_key, reference_avatar_id = avatar.storage_key, avatar.id
+    request = GenerateIn.model_validate(body.model_dump(exclude={"strength", "avatar_id"}))
+    batch = generation_service.create(
+        session=session, settings=settings, provider_names=provider_names, user_id=user_id, project_id=project_id,
+        body=request, idempotency_key=idempotency_key, signals=signals, source_type="from_reference",
+        options={"strength": body.strength, "reference_key": reference_key}, reference_avatar_id=reference_avatar_id)
+    if upload is not None:  # stored only once paid for; the workers read it from storage
+        _store_once(session, storage, reference_key, upload.data)
+    return batch
+
+
+def _validated(image: bytes) -> ProcessedImage:
+    """The upload pipeline's checks and normalisation (no EXIF or GPS reaches a provider)."""
+    try:
+        return process_upload(image)
+    except UnsupportedImageType as error:
+        raise UnsupportedMediaType(error.message, field="image") from None
+    except ImageRejected as error:
+        raise ValidationFailed(error.message, field="image") from None
+
+
+def _reference_key(user_id: str, upload: ProcessedImage) -> str:
+    """Named by content, so the same picture sent again (an Idempotency-Key replay) is the same request."""
+    digest = hashlib.sha256(upload.data).hexdigest()[:40]
+    return validate_key(f"u/{user_id}/reference-{digest}.{upload.extension}")
+
+
+def _store_once(session: Session, storage: Storage, key: str, data: bytes) -> None:
+    if storage.exists(key):
+        return
+    files.write(session=session, storage=storage, key=key, data=data)
