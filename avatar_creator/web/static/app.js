@@ -113,10 +113,6 @@
       updateCost(form);
     });
     within(root, "[data-dropzone]").forEach(initDropzone);
-    // An upload's answer and its live event may both bring the same new card: keep the first.
-    within(root, ".avatar-card[id]").forEach(function (card) {
-      if (document.querySelectorAll("#" + CSS.escape(card.id)).length > 1) card.remove();
-    });
     within(root, "[data-toast]").forEach(scheduleDismiss);
     within(root, "dialog[data-open-on-load]").forEach(function (dialog) {
       if (!dialog.open) dialog.showModal();
@@ -165,6 +161,12 @@
   window.sseAvatarId = function (message) { return payload(message).id; };
   window.sseBalanceMoved = function (message) { return payload(message).status !== "processing"; };
   window.sseQueueMatters = function () { return !!document.querySelector("#generating .status-pending"); };
+
+  // An upload's answer and its live event may both bring the same new card: the second is not swapped in.
+  document.addEventListener("htmx:oobBeforeSwap", function (event) {
+    var card = event.detail.fragment.querySelector && event.detail.fragment.querySelector(".avatar-card[id]");
+    if (card && document.getElementById(card.id)) event.detail.shouldSwap = false;
+  });
 
   document.addEventListener("htmx:sendError", function () {
     toast("Cannot reach the server. Check your connection and try again.");
