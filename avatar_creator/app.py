@@ -25,6 +25,8 @@ from avatar_creator.generation.source_routes import router as generation_sources
 from avatar_creator.jobs.health import worker_check
 from avatar_creator.jobs.runtime import build_runtime
 from avatar_creator.platform_routes import router as platform_router
+from avatar_creator.providers.base import Provider
+from avatar_creator.providers.registry import providers_check
 from avatar_creator.projects.routes import router as projects_router
 from avatar_creator.ratelimit import RateLimiter
 from avatar_creator.settings import RATE_LIMIT_NAMES, Settings, load_settings
@@ -68,7 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         key_prefix=settings.redis_prefix)
     app.state.storage = storage
     app.state.file_url = FileUrls(secret=settings.secret, public_url=settings.public_url)
-    app.state.health = build_health(settings, database)
+    app.state.health = build_health(settings, database, jobs.providers)
 
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=True,
@@ -83,10 +85,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
-def build_health(settings: Settings, database: Database) -> health.HealthRegistry:
+def build_health(settings: Settings, database: Database, providers: dict[str, Provider]) -> health.HealthRegistry:
+    """The checks readiness and ``doctor`` run; worker, provider and storage are reported, never gating."""
     registry = health.HealthRegistry()
     registry.register("database", health.database_check(database), gating=True)
     registry.register("redis", health.redis_check(settings.redis_url), gating=True)
     registry.register("storage", health.storage_check(settings), gating=False)
     registry.register("worker", worker_check(database, settings), gating=False)
+    registry.register("provider", providers_check(providers, settings.provider), gating=False)
     return registry

@@ -166,11 +166,12 @@ def _seed(settings: Settings, *, redraw: bool):
 def doctor() -> None:
     """Check the database, Redis, storage, workers and providers; print each problem with its fix."""
     from avatar_creator.app import build_health
+    from avatar_creator.providers.registry import build_providers
 
     settings = _settings()
     database = _database(settings)
     try:
-        ready, results = build_health(settings, database).run()
+        ready, results = build_health(settings, database, build_providers(settings)).run()
     finally:
         database.dispose()
     table = Table("check", "status", "detail", "fix")

@@ -19,16 +19,22 @@ def costs(settings: Settings) -> dict[str, int]:
             "personaEdit": settings.cost_persona_edit}
 
 
+def providers(request: Request) -> dict:
+    """The providers a request may pick and the default, as ``GET /api/apps`` and the stats show them."""
+    return {"providers": sorted(request.app.state.jobs.provider_names()),
+            "defaultProvider": request.app.state.settings.provider}
+
+
 @router.get("/api/apps")
 def list_apps(request: Request) -> dict:
     return {"apps": [{"appId": APP_ID, "name": "Avatar Creator",
                       "description": "Create AI avatars from a prompt, a preset, a persona or a photo.",
-                      "icon": "/static/icon.svg", "costs": costs(request.app.state.settings)}]}
+                      "icon": "/static/icon.svg", "costs": costs(request.app.state.settings), **providers(request)}]}
 
 
 @router.get("/health")
 @router.get("/api/apps/avatar-creator/health")
-def health() -> dict:
+async def health() -> dict:  # async: liveness answers on the event loop, never waiting for a worker thread
     return {"status": "ok"}
 
 

@@ -10,7 +10,7 @@ from avatar_creator.avatars import usage
 from avatar_creator.avatars.schemas import avatar_to_api
 from avatar_creator.deps import CurrentUser, SessionDep
 from avatar_creator.generation.models import STATUSES, Generation
-from avatar_creator.platform_routes import costs
+from avatar_creator.platform_routes import costs, providers
 from avatar_creator.projects.models import Project
 
 router = APIRouter(tags=["stats"])
@@ -44,4 +44,5 @@ def stats(request: Request, user: CurrentUser, session: SessionDep) -> dict:
         },
         "creditBalance": user.credit_balance,
         "costs": costs(request.app.state.settings),
+        **providers(request),
     }

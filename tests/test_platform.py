@@ -85,3 +85,10 @@ def test_users_and_credits_commands(tmp_path):
     assert demoted.returncode == 0 and "now user" in demoted.stdout
     unknown = run_cli(tmp_path, "credits", "grant", "ghost@example.com", "5")
     assert unknown.returncode == 1 and "ghost@example.com" in unknown.stdout
+
+
+def test_readiness_reports_each_provider_with_its_fix(client):
+    provider = client.get("/health/ready").json()["checks"]["provider"]
+    assert provider["ok"] is True  # the default, offline, is ready
+    assert "huggingface: not ready" in provider["detail"] and "diffusers: not ready" in provider["detail"]
+    assert "AVATAR_HF_TOKEN" in provider["fix"] and "AVATAR_DIFFUSERS_MODEL_PATH" in provider["fix"]

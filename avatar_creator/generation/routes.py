@@ -27,7 +27,7 @@ def _shaped(session, generations: list[Generation]) -> list[dict]:
 def generate(project_id: str, body: GenerateIn, request: Request, user: CurrentUser, session: SessionDep,
              settings: SettingsDep, idempotency_key: IdempotencyKey = None) -> dict:
     jobs = request.app.state.jobs
-    batch = service.create(session=session, settings=settings, provider_names=set(jobs.providers),
+    batch = service.create(session=session, settings=settings, provider_names=jobs.provider_names(),
                            user_id=user.id, project_id=project_id, body=body, idempotency_key=idempotency_key,
                            signals=jobs.signals)
     return batch_reply(session, batch)

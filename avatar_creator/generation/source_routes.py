@@ -30,7 +30,7 @@ MAX_JSON_BYTES = 64 * 1024
 def generate_from_preset(project_id: str, body: FromPresetIn, request: Request, user: CurrentUser,
                          session: SessionDep, settings: SettingsDep, idempotency_key: IdempotencyKey = None) -> dict:
     jobs = request.app.state.jobs
-    batch = sources.create_from_preset(session=session, settings=settings, provider_names=set(jobs.providers),
+    batch = sources.create_from_preset(session=session, settings=settings, provider_names=jobs.provider_names(),
                                        user_id=user.id, project_id=project_id, body=body,
                                        idempotency_key=idempotency_key, signals=jobs.signals)
     return batch_reply(session, batch)
@@ -81,7 +81,7 @@ async def generate_from_reference(project_id: str,
 
     def create() -> dict:  # image checks and the database: off the event loop
         batch = sources.create_from_reference(
-            session=session, settings=settings, storage=jobs.storage, provider_names=set(jobs.providers),
+            session=session, settings=settings, storage=jobs.storage, provider_names=jobs.provider_names(),
             user_id=user.id, project_id=project_id, body=body, image=reference.image,
             idempotency_key=idempotency_key, signals=jobs.signals)
         return batch_reply(session, batch)

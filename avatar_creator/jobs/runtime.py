@@ -15,7 +15,7 @@ from avatar_creator.jobs.doorbell import build_doorbell
 from avatar_creator.jobs.reaper import Reaper
 from avatar_creator.jobs.worker import WorkerPool
 from avatar_creator.providers.base import Provider
-from avatar_creator.providers.registry import build_providers
+from avatar_creator.providers.registry import build_providers, selectable
 from avatar_creator.settings import Settings
 from avatar_creator.storage import LocalStorage, Storage
 
@@ -37,6 +37,10 @@ class JobRuntime:
                                signals=signals, concurrency=workers) if workers > 0 else None
         self._users = 0
         self._lock = threading.Lock()
+
+    def provider_names(self) -> set[str]:
+        """The providers a request may name (the configured ones and the default)."""
+        return set(selectable(self.providers, self.settings.provider))
 
     def start(self) -> None:
         with self._lock:

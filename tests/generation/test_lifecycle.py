@@ -113,7 +113,8 @@ def test_retry_of_a_completed_generation_conflicts(tmp_path, database_url):
 
 
 def test_deleting_a_project_cancels_and_refunds_its_work_first(tmp_path, database_url, ledger):
-    with running_service(tmp_path, database_url, workers=1, **SLOW) as client:
+    # Slower than SLOW: the job must still be running when the delete arrives, even on a loaded machine.
+    with running_service(tmp_path, database_url, workers=1, offline_step_delay_ms=1000) as client:
         user = register(client)
         project = create_project(client, user["headers"])
         kept = create_project(client, user["headers"], name="Kept")
