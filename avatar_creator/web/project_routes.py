@@ -146,9 +146,9 @@ async def upload(project_id: str, request: Request) -> Response:
 
 # Generate
 
-def _configured_providers(request: Request) -> list[tuple[str, str]]:
-    providers = request.app.state.jobs.providers
-    return [(name, name.capitalize()) for name, provider in providers.items() if provider.is_configured()]
+def _provider_choices(request: Request) -> list[tuple[str, str]]:
+    """The providers a request may pick, as (value, label) for the form; it shows them only when there are several."""
+    return [(name, name.capitalize()) for name in sorted(request.app.state.jobs.provider_names())]
 
 
 def _generate_page(request: Request, session: Session, user: User, project_id: str, *,
@@ -163,7 +163,7 @@ def _generate_page(request: Request, session: Session, user: User, project_id: s
         "balance": credits_service.balance(session=session, user_id=user.id), "initial_count": count,
         "variations": choices.VARIATIONS, "sizes": choices.SIZES, "genders": choices.GENDERS,
         "age_ranges": choices.AGE_RANGES, "visual_fields": choices.VISUAL_TEXT_FIELDS,
-        "providers": _configured_providers(request),
+        "providers": _provider_choices(request),
     }, user=user, status_code=status_code, page_url=f"/projects/{project_id}/generate",
         toasts=forms.toasts(errors or {}))
 
@@ -180,7 +180,7 @@ def generate(project_id: str, request: Request, user: VerifiedUser, form: FormDe
     if body:
         try:
             batch = generation_service.create(
-                session=session, settings=settings, provider_names=set(request.app.state.jobs.providers),
+                session=session, settings=settings, provider_names=request.app.state.jobs.provider_names(),
                 user_id=user.id, project_id=project_id, body=body, idempotency_key=None,
                 signals=request.app.state.jobs.signals)
             count = len(batch.generations)

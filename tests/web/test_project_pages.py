@@ -5,9 +5,12 @@ from __future__ import annotations
 import io
 import re
 
+from fastapi.testclient import TestClient
 from PIL import Image
 
+from avatar_creator.app import create_app
 from avatar_creator.web.project_routes import PAGE_SIZE
+from tests.conftest import make_settings
 from tests.web.conftest import sign_up
 
 HTMX = {"HX-Request": "true"}
@@ -102,3 +105,14 @@ def test_cancel_answers_the_panel_and_the_balance_and_a_finished_one_answers_a_t
     again = client.post(f"/generations/{generation_id}/cancel", headers={**HTMX, "X-CSRF-Token": token})
     assert again.status_code == 409 and again.headers["HX-Retarget"] == "#toasts"
     assert "only pending or processing ones can be cancelled" in again.text
+
+
+def test_the_provider_choice_appears_only_when_several_are_configured(tmp_path, database_url):
+    for hf_token, shown in ((None, False), ("hf_test_token", True)):
+        settings = make_settings(tmp_path / str(shown), database_url, hf_token=hf_token)
+        with TestClient(create_app(settings)) as client:
+            token = sign_up(client, f"providers-{shown}@example.com")
+            page = client.get(f"{new_project(client, token)}/generate").text
+        assert ('name="provider"' in page) is shown
+        if shown:
+            assert '<option value="huggingface">' in page and '<option value="offline" selected>' in page
