@@ -7,7 +7,6 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
 
-from avatar_creator import events
 from avatar_creator.avatars import service, usage
 from avatar_creator.avatars.downloads import attachment, project_zip
 from avatar_creator.avatars.schemas import (
@@ -20,7 +19,7 @@ from avatar_creator.avatars.schemas import (
 )
 from avatar_creator.db import utcnow
 from avatar_creator.deps import CurrentUser, SessionDep
-from avatar_creator.generation import service as generation_service
+from avatar_creator.generation import deletes
 from avatar_creator.projects import service as projects_service
 from avatar_creator.user_files import file_response
 
@@ -61,11 +60,8 @@ def update_avatar(avatar_id: str, body: AvatarUpdate, request: Request, user: Cu
 
 @router.delete("/avatars/{avatar_id}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_avatar(avatar_id: str, request: Request, user: CurrentUser, session: SessionDep) -> Response:
-    generation_service.cancel_for_avatar(session=session, user_id=user.id, avatar_id=avatar_id,
-                                         signals=request.app.state.jobs.signals)
-    service.delete_owned(session=session, storage=request.app.state.storage, user_id=user.id, avatar_id=avatar_id)
-    request.app.state.jobs.signals.events.record(session, user.id, events.AVATAR,
-                                                 {"action": "deleted", "id": avatar_id})
+    deletes.delete_avatar(session=session, storage=request.app.state.storage, signals=request.app.state.jobs.signals,
+                          user_id=user.id, avatar_id=avatar_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

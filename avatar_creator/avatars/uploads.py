@@ -14,11 +14,9 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
-from avatar_creator import events
-from avatar_creator.avatars import service
 from avatar_creator.avatars.multipart import FILE_FIELD, read_upload_form
 from avatar_creator.avatars.schemas import AvatarUpload, avatar_to_api
-from avatar_creator.credits import service as credits_service
+from avatar_creator.avatars.upload_service import store_upload
 from avatar_creator.deps import get_current_user
 from avatar_creator.errors import ValidationFailed
 from avatar_creator.imaging import process_upload
@@ -70,15 +68,8 @@ def _store(request: Request, user_id: str, project_id: str, image: bytes, fields
     processed = process_upload(image)
     cost = state.settings.cost_upload
     with state.database.session() as session:
-        avatar = service.add_avatar(
-            session=session, storage=state.storage, user_id=user_id, project_id=project_id, image=processed.data,
-            mime_type=processed.mime_type, width=processed.width, height=processed.height,
-            thumbnail=processed.thumbnail, fields=fields.columns(), source_type="uploaded", generation_prompt=None,
-            seed_used=None, provider=None, generation_params=None, enforce_quota=True)
-        credits_service.debit(session=session, user_id=user_id, cost=cost, description=f"Upload: {avatar.name}",
-                              reference_type="avatar", reference_id=avatar.id)
-        balance = credits_service.balance(session=session, user_id=user_id)
-        state.jobs.signals.events.record(session, user_id, events.AVATAR, {
-            "action": "created", "id": avatar.id, "projectId": project_id, "creditBalance": balance})
+        avatar, balance = store_upload(session=session, storage=state.storage, event_sink=state.jobs.signals.events,
+                                       user_id=user_id, project_id=project_id, processed=processed,
+                                       fields=fields.columns(), cost=cost)
         shaped = avatar_to_api(avatar, state.file_url)
     return {"avatar": shaped, "creditUsed": cost, "creditBalance": balance}

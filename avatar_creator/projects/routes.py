@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 from avatar_creator.avatars import service as avatars_service
 from avatar_creator.avatars.schemas import FileUrl, avatar_to_api
 from avatar_creator.deps import CurrentUser, SessionDep
-from avatar_creator.generation import service as generation_service
+from avatar_creator.generation import deletes
 from avatar_creator.projects import service
 from avatar_creator.projects.models import Project
 from avatar_creator.projects.schemas import ProjectCreate, ProjectRead, ProjectUpdate
@@ -62,9 +62,6 @@ def update_project(project_id: str, body: ProjectUpdate, request: Request, user:
 
 @router.delete("/{project_id}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_project(project_id: str, request: Request, user: CurrentUser, session: SessionDep) -> Response:
-    generation_service.cancel_for_project(session=session, user_id=user.id, project_id=project_id,
-                                          signals=request.app.state.jobs.signals)
-    avatars_service.delete_for_project(session=session, storage=request.app.state.storage, user_id=user.id,
-                                       project_id=project_id)
-    service.delete_owned(session=session, user_id=user.id, project_id=project_id)
+    deletes.delete_project(session=session, storage=request.app.state.storage, signals=request.app.state.jobs.signals,
+                           user_id=user.id, project_id=project_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

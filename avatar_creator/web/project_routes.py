@@ -8,7 +8,6 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from avatar_creator import events
 from avatar_creator.auth.models import User
 from avatar_creator.avatars import service as avatars_service
 from avatar_creator.avatars.models import SOURCE_TYPES
@@ -16,6 +15,7 @@ from avatar_creator.credits import service as credits_service
 from avatar_creator.db import utcnow
 from avatar_creator.deps import SessionDep, SettingsDep
 from avatar_creator.errors import AppError, InsufficientCredits
+from avatar_creator.generation import deletes
 from avatar_creator.generation import service as generation_service
 from avatar_creator.platform_routes import costs
 from avatar_creator.projects import service as projects_service
@@ -130,12 +130,8 @@ def toggle_favorite(avatar_id: str, request: Request, user: VerifiedUser, sessio
 def delete_avatar(request: Request, user: VerifiedUser, form: FormDep, session: SessionDep) -> Response:
     avatar = avatars_service.get_owned(session=session, user_id=user.id, avatar_id=str(form.get("avatar_id", "")))
     name, back = avatar.name, f"/projects/{avatar.project_id}"
-    generation_service.cancel_for_avatar(session=session, user_id=user.id, avatar_id=avatar.id,
-                                         signals=request.app.state.jobs.signals)
-    avatars_service.delete_owned(session=session, storage=request.app.state.storage, user_id=user.id,
-                                 avatar_id=avatar.id)
-    request.app.state.jobs.signals.events.record(session, user.id, events.AVATAR,
-                                                 {"action": "deleted", "id": avatar.id})
+    deletes.delete_avatar(session=session, storage=request.app.state.storage, signals=request.app.state.jobs.signals,
+                          user_id=user.id, avatar_id=avatar.id)
     return redirect(local_path(form.get("back"), back), flash=f"Deleted “{name}”.")
 
 

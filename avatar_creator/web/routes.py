@@ -16,7 +16,7 @@ from avatar_creator.avatars import service as avatars_service
 from avatar_creator.credits import service as credits_service
 from avatar_creator.deps import SESSION_COOKIE, SessionDep, SettingsDep, limit_by_ip
 from avatar_creator.errors import Conflict, Unauthorized
-from avatar_creator.generation import service as generation_service
+from avatar_creator.generation import deletes
 from avatar_creator.platform_routes import costs
 from avatar_creator.projects import service as projects_service
 from avatar_creator.projects.models import Project
@@ -200,12 +200,8 @@ def delete_dialog(project_id: str, request: Request, user: WebUser, session: Ses
 @router.post("/projects/{project_id}/delete")
 def delete_project(project_id: str, request: Request, user: VerifiedUser, session: SessionDep) -> Response:
     name = projects_service.get_owned(session=session, user_id=user.id, project_id=project_id).name
-    # As the API's delete: work in flight is cancelled and refunded, then the files go, then the rows.
-    generation_service.cancel_for_project(session=session, user_id=user.id, project_id=project_id,
-                                          signals=request.app.state.jobs.signals)
-    avatars_service.delete_for_project(session=session, storage=request.app.state.storage, user_id=user.id,
-                                       project_id=project_id)
-    projects_service.delete_owned(session=session, user_id=user.id, project_id=project_id)
+    deletes.delete_project(session=session, storage=request.app.state.storage, signals=request.app.state.jobs.signals,
+                           user_id=user.id, project_id=project_id)
     return redirect("/projects", flash=f"Deleted “{name}”.")
 
 

@@ -12,12 +12,11 @@ from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
-from avatar_creator import events
 from avatar_creator.avatars import service as avatars_service
 from avatar_creator.avatars.models import Avatar
 from avatar_creator.avatars.multipart import FILE_FIELD, read_upload_form
 from avatar_creator.avatars.schemas import AvatarUpload
-from avatar_creator.credits import service as credits_service
+from avatar_creator.avatars.upload_service import store_upload
 from avatar_creator.deps import CSRF_HEADER
 from avatar_creator.errors import AppError, CsrfFailed, ValidationFailed
 from avatar_creator.imaging import process_upload
@@ -83,16 +82,9 @@ def _store(request: Request, user_id: str, project_id: str, image: bytes, fields
     state = request.app.state
     processed = process_upload(image)
     with state.database.session() as session:
-        avatar = avatars_service.add_avatar(
-            session=session, storage=state.storage, user_id=user_id, project_id=project_id, image=processed.data,
-            mime_type=processed.mime_type, width=processed.width, height=processed.height,
-            thumbnail=processed.thumbnail, fields=fields.columns(), source_type="uploaded", generation_prompt=None,
-            seed_used=None, provider=None, generation_params=None, enforce_quota=True)
-        credits_service.debit(session=session, user_id=user_id, cost=state.settings.cost_upload,
-                              description=f"Upload: {avatar.name}", reference_type="avatar", reference_id=avatar.id)
-        balance = credits_service.balance(session=session, user_id=user_id)
-        state.jobs.signals.events.record(session, user_id, events.AVATAR, {  # as the API's upload: other tabs
-            "action": "created", "id": avatar.id, "projectId": project_id, "creditBalance": balance})
+        avatar, balance = store_upload(session=session, storage=state.storage, event_sink=state.jobs.signals.events,
+                                       user_id=user_id, project_id=project_id, processed=processed,
+                                       fields=fields.columns(), cost=state.settings.cost_upload)
         _, counts = avatars_service.newest_by_project(session=session, project_ids=[project_id], limit_per_project=0)
         return avatar, counts[project_id], balance
 
