@@ -33,7 +33,7 @@ from avatar_creator.providers.base import (
 )
 from avatar_creator.providers.huggingface import HuggingFaceProvider, retry_after
 
-TOKEN = "hf_testTokenThatMustNeverBeLogged"
+TOKEN = "hf_test-token-that-must-never-be-logged"  # fake, shaped like a real one
 
 
 @dataclass
