@@ -3,6 +3,12 @@ and PostgreSQL, plus `serve`'s start-up time and idle RSS. Run: .venv/bin/python
 
 from __future__ import annotations
 
+import sys  # noqa: I001 - must run before any import that could load the standard library's queue
+from pathlib import Path
+
+# Run as a script, sys.path[0] is bench/, whose queue.py would shadow the standard library's queue module.
+sys.path[0] = str(Path(__file__).resolve().parents[1])
+
 import argparse
 import sys
 import time
@@ -10,8 +16,7 @@ from pathlib import Path
 
 import httpx
 
-sys.path.insert(0, str(Path(__file__).parent))
-from _harness import postgres_database, rss_mib, serve, server_ms, summary, write_results  # noqa: E402
+from bench._harness import postgres_database, rss_mib, serve, server_ms, summary, write_results  # noqa: E402
 
 PROJECTS = "/api/apps/avatar-creator/projects"
 

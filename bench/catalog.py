@@ -6,6 +6,12 @@ Run from the repository root: ``python bench/catalog.py [--requests 200]`` (SQLi
 
 from __future__ import annotations
 
+import sys  # noqa: I001 - must run before any import that could load the standard library's queue
+from pathlib import Path
+
+# Run as a script, sys.path[0] is bench/, whose queue.py would shadow the standard library's queue module.
+sys.path[0] = str(Path(__file__).resolve().parents[1])
+
 import argparse
 import os
 import subprocess
@@ -16,8 +22,7 @@ from pathlib import Path
 
 import httpx
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _harness import serve, summary, write_results  # noqa: E402
+from bench._harness import serve, summary, write_results  # noqa: E402
 
 
 def seed_seconds(data_dir: str) -> float:

@@ -12,6 +12,12 @@ process's peak RSS.
 
 from __future__ import annotations
 
+import sys  # noqa: I001 - must run before any import that could load the standard library's queue
+from pathlib import Path
+
+# Run as a script, sys.path[0] is bench/, whose queue.py would shadow the standard library's queue module.
+sys.path[0] = str(Path(__file__).resolve().parents[1])
+
 import argparse
 import io
 import json
@@ -58,8 +64,7 @@ def inprocess(_database: str) -> Iterator[Mode]:
 @contextmanager
 def http(database: str) -> Iterator[Mode]:
     """A real server with a user who can afford every upload; each call uploads once and returns the server time."""
-    sys.path.insert(0, str(Path(__file__).parent))
-    from _harness import postgres_database, serve, server_ms
+    from bench._harness import postgres_database, serve, server_ms
 
     env = {"AVATAR_WELCOME_BONUS": "1000000", "AVATAR_STORAGE_QUOTA_BYTES": str(1 << 40)}
     with (postgres_database() if database == "postgres" else nullcontext(None)) as url, \

@@ -4,6 +4,12 @@ once (CSS and JS, raw and gzipped). SQLite, `serve --no-worker`. Run: .venv/bin/
 
 from __future__ import annotations
 
+import sys  # noqa: I001 - must run before any import that could load the standard library's queue
+from pathlib import Path
+
+# Run as a script, sys.path[0] is bench/, whose queue.py would shadow the standard library's queue module.
+sys.path[0] = str(Path(__file__).resolve().parents[1])
+
 import argparse
 import gzip
 import re
@@ -13,8 +19,7 @@ from pathlib import Path
 
 import httpx
 
-sys.path.insert(0, str(Path(__file__).parent))
-from _harness import serve, server_ms, summary, write_results  # noqa: E402
+from bench._harness import serve, server_ms, summary, write_results  # noqa: E402
 
 STATIC = Path(__file__).parent.parent / "avatar_creator" / "web" / "static"
 PROJECT_COUNT = 100
