@@ -85,3 +85,17 @@ def limit_by_user(name: str):
         response.headers.update(request.app.state.rate_limiter.hit(name, user.id))
 
     return Depends(dependency)
+
+
+def set_session_cookies(response: Response, issued: auth_service.IssuedSession, settings: Settings) -> None:
+    """The HttpOnly session cookie and the readable CSRF-token cookie, set at sign-in by the API and the web app."""
+    max_age = settings.session_ttl_days * 86400
+    response.set_cookie(SESSION_COOKIE, issued.token, max_age=max_age, httponly=True, samesite="lax",
+                        secure=settings.cookie_secure, path="/")
+    response.set_cookie(CSRF_COOKIE, issued.csrf_token, max_age=max_age, httponly=False, samesite="lax",
+                        secure=settings.cookie_secure, path="/")
+
+
+def clear_session_cookies(response: Response) -> None:
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    response.delete_cookie(CSRF_COOKIE, path="/")

@@ -8,19 +8,15 @@ from fastapi import APIRouter, Request, Response, status
 
 from avatar_creator.auth import service
 from avatar_creator.auth.schemas import LoginIn, RegisterIn, UserRead
-from avatar_creator.deps import (CSRF_COOKIE, SESSION_COOKIE, CurrentUser, SessionDep, SettingsDep, limit_by_ip,
-                                 session_token)
+from avatar_creator.deps import (CurrentUser, SessionDep, SettingsDep, clear_session_cookies, limit_by_ip,
+                                 session_token, set_session_cookies)
 from avatar_creator.settings import Settings
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 
 
 def _signed_in(response: Response, issued: service.IssuedSession, settings: Settings) -> dict:
-    max_age = settings.session_ttl_days * 86400
-    response.set_cookie(SESSION_COOKIE, issued.token, max_age=max_age, httponly=True, samesite="lax",
-                        secure=settings.cookie_secure, path="/")
-    response.set_cookie(CSRF_COOKIE, issued.csrf_token, max_age=max_age, httponly=False, samesite="lax",
-                        secure=settings.cookie_secure, path="/")
+    set_session_cookies(response, issued, settings)
     return {"success": True, "data": {"user": UserRead.model_validate(issued.user).dump(), "token": issued.token,
                                       "csrfToken": issued.csrf_token}}
 
@@ -50,8 +46,7 @@ def logout(request: Request, user: CurrentUser, session: SessionDep) -> Response
     token, _ = session_token(request)
     service.end_session(session=session, token=token)
     response = Response(status_code=status.HTTP_204_NO_CONTENT)
-    response.delete_cookie(SESSION_COOKIE, path="/")
-    response.delete_cookie(CSRF_COOKIE, path="/")
+    clear_session_cookies(response)
     return response
 
 

@@ -116,17 +116,3 @@ def verify_visitor_form(request: Request, settings: SettingsDep, form: FormDep) 
 
 def set_visitor_cookie(response: Response, token: str, settings: Settings) -> None:
     response.set_cookie(CSRF_COOKIE, token, httponly=False, samesite="lax", secure=settings.cookie_secure, path="/")
-
-
-def set_session_cookies(response: Response, issued: auth_service.IssuedSession, settings: Settings) -> None:
-    """The same two cookies the API's login sets: the HttpOnly session and the readable CSRF token."""
-    max_age = settings.session_ttl_days * 86400
-    response.set_cookie(SESSION_COOKIE, issued.token, max_age=max_age, httponly=True, samesite="lax",
-                        secure=settings.cookie_secure, path="/")
-    response.set_cookie(CSRF_COOKIE, issued.csrf_token, max_age=max_age, httponly=False, samesite="lax",
-                        secure=settings.cookie_secure, path="/")
-
-
-def clear_session_cookies(response: Response) -> None:
-    response.delete_cookie(SESSION_COOKIE, path="/")
-    response.delete_cookie(CSRF_COOKIE, path="/")
