@@ -30,21 +30,25 @@ from avatar_creator.providers.registry import providers_check
 from avatar_creator.projects.routes import router as projects_router
 from avatar_creator.ratelimit import RateLimiter
 from avatar_creator.settings import RATE_LIMIT_NAMES, Settings, load_settings
+from avatar_creator.signing import FileUrls
 from avatar_creator.stats_routes import router as stats_router
-from avatar_creator.storage import LocalStorage
+from avatar_creator.storage import LocalStorage, Storage
 from avatar_creator.timing import ServerTiming
-from avatar_creator.user_files import FileUrls
 from avatar_creator.user_files import router as files_router
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the application; nothing about a mode (embedded or scaled out) is decided anywhere else."""
+def create_app(settings: Settings | None = None, *, providers: dict[str, Provider] | None = None,
+               storage: Storage | None = None) -> FastAPI:
+    """Build the application; nothing about a mode (embedded or scaled out) is decided anywhere else.
+
+    ``providers`` and ``storage`` replace the ones the settings describe (tests pass fakes here).
+    """
     settings = settings or load_settings()
     settings.prepare()
     database = Database(settings.resolved_database_url)
-    storage = LocalStorage(settings.files_dir)
+    storage = storage or LocalStorage(settings.files_dir)
     events = build_event_sink(settings, database)
-    jobs = build_runtime(settings, database, storage=storage, events=events)
+    jobs = build_runtime(settings, database, storage=storage, events=events, providers=providers)
 
     @asynccontextmanager
     async def lifespan(started: FastAPI):
@@ -57,6 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         database.dispose()
 
     app = FastAPI(title="Avatar Creator", version="0.1.0", lifespan=lifespan)
+    # Read by deps.py alone, through its typed dependencies.
     app.state.settings = settings
     app.state.database = database
     app.state.jobs = jobs

@@ -223,7 +223,7 @@ def users_create(
     def create(session, settings: Settings):
         passwords = Passwords(time_cost=settings.argon2_time_cost, memory_kib=settings.argon2_memory_kib,
                               parallelism=settings.argon2_parallelism, max_concurrent=1)
-        return service.create_user(session=session, passwords=passwords, email=body.email, password=body.password,
+        return service.create_user(session=session, email=body.email, password_hash=passwords.hash(body.password),
                                    name=body.name, storage_quota=settings.storage_quota_bytes,
                                    welcome_bonus=settings.welcome_bonus, role="admin" if admin else "user")
 

@@ -1,25 +1,41 @@
-"""FastAPI dependencies every router shares: settings, a database session, the current user."""
+"""FastAPI dependencies every router shares: the app's parts (typed), the current user, rate limits, session cookies.
+
+How a request uses the database (docs/transactions.md): no dependency yields a session. The body is parsed and
+validated, the caller is resolved in a short read of its own (``CurrentUser`` holds no session afterwards), the slow
+work (password hashing, image decoding, reading an upload) runs with no session open, and then one short transaction —
+``with database.session() as session:``, or ``session(write=False)`` for reads — runs the services and commits. It is
+opened and closed inside one sync function (a sync route, or one ``run_in_threadpool`` call), never across an
+``await`` or from one worker thread to another. The HTTP method decides nothing about it.
+"""
 
 from __future__ import annotations
 
 import hmac
-from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request, Response
-from sqlalchemy.orm import Session
 
 from avatar_creator.auth import service as auth_service
 from avatar_creator.auth.models import User
+from avatar_creator.auth.passwords import Passwords
 from avatar_creator.db import Database
 from avatar_creator.errors import CsrfFailed, Unauthorized
+from avatar_creator.events.broadcast import Broadcaster
+from avatar_creator.health import HealthRegistry
+from avatar_creator.jobs.queue import Signals
+from avatar_creator.jobs.runtime import JobRuntime
+from avatar_creator.ratelimit import RateLimiter
 from avatar_creator.settings import Settings
+from avatar_creator.signing import FileUrls
+from avatar_creator.storage import Storage
 
 SESSION_COOKIE = "avatar_session"
 CSRF_COOKIE = "avatar_csrf"
 CSRF_HEADER = "X-CSRF-Token"
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})  # for CSRF only: a cookie on these changes nothing
 
+
+# The parts built once by ``app.create_app``; this is the one place that reads them off the application.
 
 def get_settings(request: Request) -> Settings:
     return request.app.state.settings
@@ -29,16 +45,57 @@ def get_database(request: Request) -> Database:
     return request.app.state.database
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """One transaction per request: reads stay deferred, writes take SQLite's lock up front; commit on success."""
-    with get_database(request).session(write=request.method not in SAFE_METHODS) as session:
-        yield session
+def get_storage(request: Request) -> Storage:
+    return request.app.state.storage
+
+
+def get_jobs(request: Request) -> JobRuntime:
+    return request.app.state.jobs
+
+
+def get_signals(request: Request) -> Signals:
+    return request.app.state.jobs.signals
+
+
+def get_provider_names(request: Request) -> set[str]:
+    """The providers a request may name."""
+    return request.app.state.jobs.provider_names()
+
+
+def get_file_urls(request: Request) -> FileUrls:
+    return request.app.state.file_url
+
+
+def get_passwords(request: Request) -> Passwords:
+    return request.app.state.passwords
+
+
+def get_rate_limiter(request: Request) -> RateLimiter:
+    return request.app.state.rate_limiter
+
+
+def get_broadcaster(request: Request) -> Broadcaster:
+    return request.app.state.broadcaster
+
+
+def get_health(request: Request) -> HealthRegistry:
+    return request.app.state.health
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 DatabaseDep = Annotated[Database, Depends(get_database)]
-SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+StorageDep = Annotated[Storage, Depends(get_storage)]
+JobsDep = Annotated[JobRuntime, Depends(get_jobs)]
+SignalsDep = Annotated[Signals, Depends(get_signals)]
+ProviderNamesDep = Annotated[set[str], Depends(get_provider_names)]
+FileUrlsDep = Annotated[FileUrls, Depends(get_file_urls)]
+PasswordsDep = Annotated[Passwords, Depends(get_passwords)]
+RateLimiterDep = Annotated[RateLimiter, Depends(get_rate_limiter)]
+BroadcasterDep = Annotated[Broadcaster, Depends(get_broadcaster)]
+HealthDep = Annotated[HealthRegistry, Depends(get_health)]
 
+
+# The caller
 
 def session_token(request: Request) -> tuple[str, bool] | None:
     """The session token and whether it came from the cookie (which then needs CSRF protection)."""
@@ -50,7 +107,13 @@ def session_token(request: Request) -> tuple[str, bool] | None:
     return (cookie, True) if cookie else None
 
 
-def get_current_user(request: Request, session: SessionDep, settings: SettingsDep) -> User:
+def user_for_token(database: Database, token: str) -> User:
+    """The token's user, read in a short transaction of its own; the user comes back detached, fully loaded."""
+    with database.session(write=False) as session:
+        return auth_service.user_for_token(session=session, token=token)
+
+
+def get_current_user(request: Request, database: DatabaseDep, settings: SettingsDep) -> User:
     found = session_token(request)
     if found is None:
         raise Unauthorized("Sign in first: send 'Authorization: Bearer <token>'.")
@@ -60,7 +123,7 @@ def get_current_user(request: Request, session: SessionDep, settings: SettingsDe
         sent = request.headers.get(CSRF_HEADER, "")
         if not hmac.compare_digest(sent.encode(), expected.encode()):
             raise CsrfFailed(f"Missing or wrong CSRF token: send the '{CSRF_COOKIE}' cookie's value as {CSRF_HEADER}.")
-    user = auth_service.user_for_token(session=session, token=token)
+    user = user_for_token(database, token)
     request.state.user_id = user.id
     return user
 
@@ -68,24 +131,32 @@ def get_current_user(request: Request, session: SessionDep, settings: SettingsDe
 CurrentUser = Annotated[User, Depends(get_current_user)]
 
 
+# Rate limits
+
 def limit_by_ip(name: str):
     """A dependency counting this request against the named limit, per client address (before sign-in)."""
 
-    def dependency(request: Request, response: Response) -> None:
+    def dependency(request: Request, response: Response, limiter: RateLimiterDep) -> None:
         key = request.client.host if request.client else "unknown"
-        response.headers.update(request.app.state.rate_limiter.hit(name, key))
+        response.headers.update(limiter.hit(name, key))
 
     return Depends(dependency)
 
 
-def limit_by_user(name: str):
-    """A dependency counting this request against the named limit, per signed-in user."""
+def limit_by_user(name: str, *, user_dependency=get_current_user):
+    """A dependency counting this request against the named limit, per signed-in user.
 
-    def dependency(request: Request, response: Response, user: CurrentUser) -> None:
-        response.headers.update(request.app.state.rate_limiter.hit(name, user.id))
+    ``user_dependency`` says how the caller is found: the API's ``get_current_user`` by default; the web app passes
+    its own (its forms carry the CSRF token in a field, not a header).
+    """
+
+    def dependency(response: Response, limiter: RateLimiterDep, user: User = Depends(user_dependency)) -> None:
+        response.headers.update(limiter.hit(name, user.id))
 
     return Depends(dependency)
 
+
+# Session cookies
 
 def set_session_cookies(response: Response, issued: auth_service.IssuedSession, settings: Settings) -> None:
     """The HttpOnly session cookie and the readable CSRF-token cookie, set at sign-in by the API and the web app."""

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
+from avatar_creator.deps import HealthDep, ProviderNamesDep, SettingsDep
 from avatar_creator.settings import Settings
 
 router = APIRouter(tags=["platform"])
@@ -19,17 +20,16 @@ def costs(settings: Settings) -> dict[str, int]:
             "personaEdit": settings.cost_persona_edit}
 
 
-def providers(request: Request) -> dict:
+def providers(provider_names: set[str], settings: Settings) -> dict:
     """The providers a request may pick and the default, as ``GET /api/apps`` and the stats show them."""
-    return {"providers": sorted(request.app.state.jobs.provider_names()),
-            "defaultProvider": request.app.state.settings.provider}
+    return {"providers": sorted(provider_names), "defaultProvider": settings.provider}
 
 
 @router.get("/api/apps")
-def list_apps(request: Request) -> dict:
+def list_apps(settings: SettingsDep, provider_names: ProviderNamesDep) -> dict:
     return {"apps": [{"appId": APP_ID, "name": "Avatar Creator",
                       "description": "Create AI avatars from a prompt, a preset, a persona or a photo.",
-                      "icon": "/static/icon.svg", "costs": costs(request.app.state.settings), **providers(request)}]}
+                      "icon": "/static/icon.svg", "costs": costs(settings), **providers(provider_names, settings)}]}
 
 
 @router.get("/health")
@@ -39,7 +39,7 @@ async def health() -> dict:  # async: liveness answers on the event loop, never 
 
 
 @router.get("/health/ready")
-def ready(request: Request) -> JSONResponse:
-    is_ready, results = request.app.state.health.run()
+def ready(health: HealthDep) -> JSONResponse:
+    is_ready, results = health.run()
     body = {"status": "ok" if is_ready else "unavailable", "checks": {k: v.to_api() for k, v in results.items()}}
     return JSONResponse(body, status_code=200 if is_ready else 503, headers={} if is_ready else {"Retry-After": "5"})

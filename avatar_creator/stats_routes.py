@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from avatar_creator.avatars import usage
 from avatar_creator.avatars.schemas import avatar_to_api
-from avatar_creator.deps import CurrentUser, SessionDep
+from avatar_creator.deps import CurrentUser, DatabaseDep, FileUrlsDep, ProviderNamesDep, SettingsDep
 from avatar_creator.generation.models import STATUSES, Generation
 from avatar_creator.platform_routes import costs, providers
 from avatar_creator.projects.models import Project
@@ -29,20 +29,24 @@ def project_count(*, session: Session, user_id: str) -> int:
 
 
 @router.get("/api/apps/avatar-creator/stats")
-def stats(request: Request, user: CurrentUser, session: SessionDep) -> dict:
-    totals = usage.totals(session=session, user_id=user.id)
-    top = usage.top_used(session=session, user_id=user.id)
+def stats(user: CurrentUser, database: DatabaseDep, settings: SettingsDep, file_urls: FileUrlsDep,
+          provider_names: ProviderNamesDep) -> dict:
+    with database.session(write=False) as session:
+        totals = usage.totals(session=session, user_id=user.id)
+        top = usage.top_used(session=session, user_id=user.id)
+        projects = project_count(session=session, user_id=user.id)
+        generations = generation_counts(session=session, user_id=user.id)
     return {
         "stats": {
             "totalAvatars": totals["avatars"],
-            "totalProjects": project_count(session=session, user_id=user.id),
+            "totalProjects": projects,
             "recentUploads": totals["recent"],  # avatars added in the last 7 days
             "totalUsage": totals["usage"],
             "averageUsage": round(totals["usage"] / totals["avatars"], 2) if totals["avatars"] else 0,
-            "topUsedAvatars": [avatar_to_api(avatar, request.app.state.file_url) for avatar in top],
-            "generations": generation_counts(session=session, user_id=user.id),
+            "topUsedAvatars": [avatar_to_api(avatar, file_urls) for avatar in top],
+            "generations": generations,
         },
         "creditBalance": user.credit_balance,
-        "costs": costs(request.app.state.settings),
-        **providers(request),
+        "costs": costs(settings),
+        **providers(provider_names, settings),
     }

@@ -6,16 +6,15 @@ Anything that is not allowed answers 404, exactly like a file that does not exis
 from __future__ import annotations
 
 import hashlib
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import BinaryIO
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response, StreamingResponse
 
 from avatar_creator import signing
-from avatar_creator.auth import service as auth_service
-from avatar_creator.deps import session_token
+from avatar_creator.db import Database
+from avatar_creator.deps import DatabaseDep, FileUrlsDep, StorageDep, session_token, user_for_token
 from avatar_creator.errors import NotFound, Unauthorized
 from avatar_creator.storage import InvalidKey, KeyNotFound, Storage, owner_of, validate_key
 
@@ -23,21 +22,6 @@ router = APIRouter(tags=["files"])
 CONTENT_TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
 CACHE_CONTROL = f"private, max-age={signing.BUCKET_SECONDS}"
 _CHUNK_BYTES = 256 * 1024
-
-
-class FileUrls:
-    """Makes and checks signed file URLs: the same URL for a file throughout a 6-hour bucket, so browsers cache it."""
-
-    def __init__(self, *, secret: bytes, public_url: str | None, clock: Callable[[], float] = time.time):
-        self._secret = secret
-        self._base = (public_url or "").rstrip("/")
-        self._clock = clock
-
-    def __call__(self, key: str) -> str:
-        return f"{self._base}/uploads/{key}?{signing.sign_path(key, secret=self._secret, now=self._clock())}"
-
-    def verify(self, key: str, exp: str | None, sig: str | None) -> bool:
-        return signing.verify(key, exp, sig, secret=self._secret, now=self._clock())
 
 
 def file_response(request: Request, storage: Storage, key: str, *, headers: dict[str, str] | None = None) -> Response:
@@ -61,27 +45,26 @@ def file_response(request: Request, storage: Storage, key: str, *, headers: dict
 
 
 @router.get("/uploads/{key:path}")
-def serve_file(key: str, request: Request, exp: str | None = None, sig: str | None = None) -> Response:
+def serve_file(key: str, request: Request, file_urls: FileUrlsDep, storage: StorageDep, database: DatabaseDep,
+               exp: str | None = None, sig: str | None = None) -> Response:
     try:
         validate_key(key)
     except InvalidKey:
         raise NotFound("File not found.") from None
-    if not request.app.state.file_url.verify(key, exp, sig) and not _owner_signed_in(request, key):
+    if not file_urls.verify(key, exp, sig) and not _owner_signed_in(request, database, key):
         raise NotFound("File not found.")
-    return file_response(request, request.app.state.storage, key)
+    return file_response(request, storage, key)
 
 
-def _owner_signed_in(request: Request, key: str) -> bool:
+def _owner_signed_in(request: Request, database: Database, key: str) -> bool:
     found = session_token(request)
     owner = owner_of(key)
     if found is None or owner is None:
         return False
-    with request.app.state.database.session(write=False) as session:
-        try:
-            user = auth_service.user_for_token(session=session, token=found[0])
-        except Unauthorized:
-            return False
-    return user.id == owner
+    try:
+        return user_for_token(database, found[0]).id == owner
+    except Unauthorized:
+        return False
 
 
 def _matches(if_none_match: str | None, etag: str) -> bool:

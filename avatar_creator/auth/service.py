@@ -39,12 +39,15 @@ def csrf_token_for(token: str, *, secret: bytes) -> str:
     return hmac.new(secret, b"csrf:" + token_hash(token).encode(), hashlib.sha256).hexdigest()
 
 
-def create_user(*, session: Session, passwords: Passwords, email: str, password: str, name: str | None,
-                storage_quota: int, welcome_bonus: int, role: str = "user") -> User:
-    """Create an account with its welcome bonus; an email already taken (in any letter case) is a conflict."""
+def create_user(*, session: Session, email: str, password_hash: str, name: str | None, storage_quota: int,
+                welcome_bonus: int, role: str = "user") -> User:
+    """Create an account with its welcome bonus; an email already taken (in any letter case) is a conflict.
+
+    The password comes hashed: hashing is slow and must not happen inside the write transaction.
+    """
     if role not in ROLES:
         raise ValidationFailed(f"role: must be one of {', '.join(ROLES)}", field="role")
-    user = User(email=email.strip().lower(), name=name or None, password_hash=passwords.hash(password), role=role,
+    user = User(email=email.strip().lower(), name=name or None, password_hash=password_hash, role=role,
                 credit_balance=0, storage_used=0, storage_quota=storage_quota)
     try:
         with session.begin_nested():
@@ -57,9 +60,13 @@ def create_user(*, session: Session, passwords: Passwords, email: str, password:
     return user
 
 
-def authenticate(*, session: Session, passwords: Passwords, email: str, password: str) -> User:
-    """The user with these credentials; unknown emails cost the same hash time and get the same message."""
-    user = session.scalar(select(User).where(User.email == email.strip().lower()))
+def find_by_email(*, session: Session, email: str) -> User | None:
+    """The account with this email (in any letter case), or None."""
+    return session.scalar(select(User).where(User.email == email.strip().lower()))
+
+
+def check_password(*, passwords: Passwords, user: User | None, password: str) -> User:
+    """``user`` if ``password`` is theirs; unknown emails cost the same hash time and get the same message."""
     if not passwords.verify(user.password_hash if user else None, password) or user is None:
         raise Unauthorized(BAD_CREDENTIALS)
     return user
@@ -93,7 +100,7 @@ def end_session(*, session: Session, token: str) -> None:
 
 
 def get_by_email(*, session: Session, email: str) -> User:
-    user = session.scalar(select(User).where(User.email == email.strip().lower()))
+    user = find_by_email(session=session, email=email)
     if user is None:
         raise NotFound(f"No user with email {email}.")
     return user

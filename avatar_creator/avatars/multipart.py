@@ -1,4 +1,5 @@
-"""Reading an upload's multipart body as it streams, stopping the moment it passes the size limit.
+"""Reading a request body as it streams, stopping the moment it passes the size limit: the one reader of the upload,
+from-reference and web upload forms (and of from-reference's JSON).
 
 Starlette's ``request.form()`` spools a file of any size to disk before the route sees it; this reads
 ``request.stream()`` itself, counts every byte (a missing or lying Content-Length changes nothing) and parses with
@@ -7,6 +8,7 @@ Starlette's ``request.form()`` spools a file of any size to disk before the rout
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 from python_multipart.exceptions import FormParserError
@@ -115,18 +117,11 @@ async def read_upload_form(request: Request, *, max_file_bytes: int, text_fields
     boundary = options.get(b"boundary")
     if media_type != b"multipart/form-data" or not boundary:
         raise ValidationFailed("image: send the image and fields as multipart/form-data", field=FILE_FIELD)
-    body_limit = max_file_bytes + TEXT_BYTES_LIMIT
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > body_limit:  # honest and too large: refuse before reading
-        raise PayloadTooLarge(f"the body is larger than the limit of {max_file_bytes:,} bytes for the image")
+    too_large = f"the body is larger than the limit of {max_file_bytes:,} bytes for the image"
     collector = _Collector(max_file_bytes, text_fields)
-    received = 0
     try:
         parser = MultipartParser(boundary, collector.callbacks())
-        async for chunk in request.stream():
-            received += len(chunk)
-            if received > body_limit:
-                raise PayloadTooLarge(f"the body is larger than the limit of {max_file_bytes:,} bytes for the image")
+        async for chunk in _limited(request, max_file_bytes + TEXT_BYTES_LIMIT, too_large):
             parser.write(chunk)
     except FormParserError as error:
         raise ValidationFailed("image: the multipart body is malformed", field=FILE_FIELD) from error
@@ -135,3 +130,24 @@ async def read_upload_form(request: Request, *, max_file_bytes: int, text_fields
     if not collector.finished:
         raise ValidationFailed("image: the multipart body ended before its closing boundary", field=FILE_FIELD)
     return collector.form
+
+
+async def read_limited_body(request: Request, limit: int) -> bytes:
+    """The whole body (a small JSON document), ``PayloadTooLarge`` as soon as it passes ``limit`` bytes."""
+    try:
+        return b"".join([chunk async for chunk in _limited(request, limit, f"The request body is over {limit} bytes.")])
+    except ClientDisconnect as error:
+        raise ValidationFailed("The request body was interrupted.") from error
+
+
+async def _limited(request: Request, limit: int, too_large: str) -> AsyncIterator[bytes]:
+    """The body's chunks, stopped with ``PayloadTooLarge(too_large)`` once more than ``limit`` bytes arrived."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:  # honest and too large: refuse before reading
+        raise PayloadTooLarge(too_large)
+    received = 0
+    async for chunk in request.stream():
+        received += len(chunk)
+        if received > limit:
+            raise PayloadTooLarge(too_large)
+        yield chunk

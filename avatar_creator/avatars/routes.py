@@ -18,8 +18,8 @@ from avatar_creator.avatars.schemas import (
     avatar_to_api,
 )
 from avatar_creator.db import utcnow
-from avatar_creator.deps import CurrentUser, SessionDep
-from avatar_creator.generation import deletes
+from avatar_creator.deps import CurrentUser, DatabaseDep, FileUrlsDep, SignalsDep, StorageDep
+from avatar_creator.generation import requests
 from avatar_creator.projects import service as projects_service
 from avatar_creator.user_files import file_response
 
@@ -28,7 +28,7 @@ router = APIRouter(prefix="/api/apps/avatar-creator", tags=["avatars"])
 
 @router.get("/avatars")
 def list_avatars(
-    request: Request, user: CurrentUser, session: SessionDep,
+    user: CurrentUser, database: DatabaseDep, file_urls: FileUrlsDep,
     project_id: Annotated[str | None, Query(alias="projectId", max_length=64)] = None,
     source_type: Annotated[SOURCE_TYPE | None, Query(alias="sourceType")] = None,
     favorite: bool | None = None,
@@ -38,68 +38,75 @@ def list_avatars(
 ) -> dict:
     filters = service.AvatarFilter(project_id=project_id, source_type=source_type, favorite=favorite,
                                    q=q.strip() if q else None)
-    avatars, next_cursor = service.list_avatars(session=session, user_id=user.id, filters=filters, limit=limit,
-                                                cursor=cursor)
-    file_url = request.app.state.file_url
-    return {"avatars": [avatar_to_api(avatar, file_url) for avatar in avatars], "nextCursor": next_cursor}
+    with database.session(write=False) as session:
+        avatars, next_cursor = service.list_avatars(session=session, user_id=user.id, filters=filters, limit=limit,
+                                                    cursor=cursor)
+    return {"avatars": [avatar_to_api(avatar, file_urls) for avatar in avatars], "nextCursor": next_cursor}
 
 
 @router.get("/avatars/{avatar_id}")
-def get_avatar(avatar_id: str, request: Request, user: CurrentUser, session: SessionDep) -> dict:
-    avatar = service.get_owned(session=session, user_id=user.id, avatar_id=avatar_id)
-    return {"avatar": avatar_to_api(avatar, request.app.state.file_url)}
+def get_avatar(avatar_id: str, user: CurrentUser, database: DatabaseDep, file_urls: FileUrlsDep) -> dict:
+    with database.session(write=False) as session:
+        avatar = service.get_owned(session=session, user_id=user.id, avatar_id=avatar_id)
+    return {"avatar": avatar_to_api(avatar, file_urls)}
 
 
 @router.put("/avatars/{avatar_id}")
-def update_avatar(avatar_id: str, body: AvatarUpdate, request: Request, user: CurrentUser,
-                  session: SessionDep) -> dict:
-    avatar = service.update_owned(session=session, user_id=user.id, avatar_id=avatar_id,
-                            changes=body.columns(only_sent=True))
-    return {"avatar": avatar_to_api(avatar, request.app.state.file_url)}
+def update_avatar(avatar_id: str, body: AvatarUpdate, user: CurrentUser, database: DatabaseDep,
+                  file_urls: FileUrlsDep) -> dict:
+    with database.session() as session:
+        avatar = service.update_owned(session=session, user_id=user.id, avatar_id=avatar_id,
+                                      changes=body.columns(only_sent=True))
+    return {"avatar": avatar_to_api(avatar, file_urls)}
 
 
 @router.delete("/avatars/{avatar_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_avatar(avatar_id: str, request: Request, user: CurrentUser, session: SessionDep) -> Response:
-    deletes.delete_avatar(session=session, storage=request.app.state.storage, signals=request.app.state.jobs.signals,
-                          user_id=user.id, avatar_id=avatar_id)
+def delete_avatar(avatar_id: str, user: CurrentUser, database: DatabaseDep, storage: StorageDep,
+                  signals: SignalsDep) -> Response:
+    requests.delete_avatar(database=database, storage=storage, signals=signals, user_id=user.id, avatar_id=avatar_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.get("/avatars/{avatar_id}/download")
-def download_avatar(avatar_id: str, request: Request, user: CurrentUser, session: SessionDep) -> Response:
-    avatar = service.get_owned(session=session, user_id=user.id, avatar_id=avatar_id)
+def download_avatar(avatar_id: str, request: Request, user: CurrentUser, database: DatabaseDep,
+                    storage: StorageDep) -> Response:
+    with database.session(write=False) as session:
+        avatar = service.get_owned(session=session, user_id=user.id, avatar_id=avatar_id)
     extension = avatar.storage_key.rsplit(".", 1)[-1]
-    return file_response(request, request.app.state.storage, avatar.storage_key,
+    return file_response(request, storage, avatar.storage_key,
                          headers={"Content-Disposition": attachment(avatar.name, extension)})
 
 
 @router.post("/avatars/{avatar_id}/usage", status_code=status.HTTP_201_CREATED)
-def record_usage(avatar_id: str, body: UsageCreate, user: CurrentUser, session: SessionDep) -> dict:
-    row = usage.record(session=session, user_id=user.id, avatar_id=avatar_id, app_id=body.app_id,
-                       app_name=body.app_name, action=body.action, reference_id=body.reference_id,
-                       reference_type=body.reference_type, metadata=body.metadata)
-    return {"usage": UsageRead.of(row)}
+def record_usage(avatar_id: str, body: UsageCreate, user: CurrentUser, database: DatabaseDep) -> dict:
+    with database.session() as session:
+        row = usage.record(session=session, user_id=user.id, avatar_id=avatar_id, app_id=body.app_id,
+                           app_name=body.app_name, action=body.action, reference_id=body.reference_id,
+                           reference_type=body.reference_type, metadata=body.metadata)
+        return {"usage": UsageRead.of(row)}
 
 
 @router.get("/avatars/{avatar_id}/usage-history")
-def usage_history(avatar_id: str, user: CurrentUser, session: SessionDep) -> dict:
-    service.get_owned(session=session, user_id=user.id, avatar_id=avatar_id)
-    return {"success": True,
-            "history": [UsageRead.of(row) for row in usage.history(session=session, avatar_id=avatar_id)],
-            "summary": [UsageSummary.model_validate(row._mapping).dump()
-                        for row in usage.summary(session=session, avatar_id=avatar_id)]}
+def usage_history(avatar_id: str, user: CurrentUser, database: DatabaseDep) -> dict:
+    with database.session(write=False) as session:
+        service.get_owned(session=session, user_id=user.id, avatar_id=avatar_id)
+        return {"success": True,
+                "history": [UsageRead.of(row) for row in usage.history(session=session, avatar_id=avatar_id)],
+                "summary": [UsageSummary.model_validate(row._mapping).dump()
+                            for row in usage.summary(session=session, avatar_id=avatar_id)]}
 
 
 @router.get("/projects/{project_id}/download")
-def download_project(project_id: str, request: Request, user: CurrentUser, session: SessionDep) -> Response:
-    project = projects_service.get_owned(session=session, user_id=user.id, project_id=project_id)
-    avatars = [{**avatar_to_api(avatar, _no_url), "storageKey": avatar.storage_key}
-               for avatar in service.for_project(session=session, user_id=user.id, project_id=project_id)]
+def download_project(project_id: str, user: CurrentUser, database: DatabaseDep, storage: StorageDep) -> Response:
+    with database.session(write=False) as session:
+        project = projects_service.get_owned(session=session, user_id=user.id, project_id=project_id)
+        avatars = [{**avatar_to_api(avatar, _no_url), "storageKey": avatar.storage_key}
+                   for avatar in service.for_project(session=session, user_id=user.id, project_id=project_id)]
     for avatar in avatars:  # signed URLs expire: the manifest names each file in the archive instead
         del avatar["baseImageUrl"], avatar["thumbnailUrl"]
     summary = {"id": project.id, "name": project.name, "description": project.description,
                "createdAt": project.created_at.isoformat()}
-    chunks = project_zip(storage=request.app.state.storage, project=summary, avatars=avatars, exported_at=utcnow())
+    chunks = project_zip(storage=storage, project=summary, avatars=avatars, exported_at=utcnow())
     return StreamingResponse(chunks, media_type="application/zip",
                              headers={"Content-Disposition": attachment(project.name, "zip"),
                                       "X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store"})

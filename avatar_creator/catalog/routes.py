@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from avatar_creator.catalog import previews, service
 from avatar_creator.catalog.schemas import persona_example_to_api, preset_to_api
-from avatar_creator.deps import SessionDep, SettingsDep
+from avatar_creator.deps import DatabaseDep, SettingsDep
 from avatar_creator.errors import NotFound
 
 router = APIRouter(prefix="/api/apps/avatar-creator", tags=["catalog"])
@@ -19,28 +19,34 @@ A_YEAR = 365 * 24 * 3600
 
 
 @router.get("/presets")
-def list_presets(session: SessionDep, settings: SettingsDep, category: Category = None) -> dict:
-    presets = service.list_presets(session=session, category=category)
+def list_presets(database: DatabaseDep, settings: SettingsDep, category: Category = None) -> dict:
+    with database.session(write=False) as session:
+        presets = service.list_presets(session=session, category=category)
     return {"presets": [preset_to_api(preset, settings.public_url) for preset in presets]}
 
 
 @router.get("/presets/{preset_id}")
-def get_preset(preset_id: str, session: SessionDep, settings: SettingsDep) -> dict:
-    preset = service.get_preset(session=session, id_or_slug=preset_id)
+def get_preset(preset_id: str, database: DatabaseDep, settings: SettingsDep) -> dict:
+    with database.session(write=False) as session:
+        preset = service.get_preset(session=session, id_or_slug=preset_id)
     return {"preset": preset_to_api(preset, settings.public_url)}
 
 
 @router.get("/persona-examples")
-def list_persona_examples(session: SessionDep, category: Category = None) -> dict:
-    examples = service.list_persona_examples(session=session, category=category)
+def list_persona_examples(database: DatabaseDep, category: Category = None) -> dict:
+    with database.session(write=False) as session:
+        examples = service.list_persona_examples(session=session, category=category)
     return {"personaExamples": [persona_example_to_api(example) for example in examples]}
 
 
 @previews_router.api_route("/previews/{name}", methods=["GET", "HEAD"])
-def preview_image(name: str, request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+def preview_image(name: str, request: Request, database: DatabaseDep, settings: SettingsDep) -> Response:
     """A preset's preview; only ``<known slug>.png`` is served, from the previews folder alone."""
     slug = previews.slug_of(name)
-    preset = service.get_preset_by_slug(session=session, slug=slug) if slug else None
+    preset = None
+    if slug:
+        with database.session(write=False) as session:
+            preset = service.get_preset_by_slug(session=session, slug=slug)
     if preset is None or preset.preview_key != name or not preset.preview_version:
         raise NotFound("Not found.")
     etag = f'"{preset.preview_version}"'

@@ -8,18 +8,21 @@ from fastapi import APIRouter, Query
 
 from avatar_creator.credits import service
 from avatar_creator.credits.schemas import CreditTransactionRead
-from avatar_creator.deps import CurrentUser, SessionDep
+from avatar_creator.deps import CurrentUser, DatabaseDep
 
 router = APIRouter(prefix="/api/credits", tags=["credits"])
 
 
 @router.get("/balance")
-def get_balance(user: CurrentUser, session: SessionDep) -> dict:
-    return {"success": True, "data": {"balance": service.balance(session=session, user_id=user.id)}}
+def get_balance(user: CurrentUser, database: DatabaseDep) -> dict:
+    with database.session(write=False) as session:
+        balance = service.balance(session=session, user_id=user.id)
+    return {"success": True, "data": {"balance": balance}}
 
 
 @router.get("/history")
-def get_history(user: CurrentUser, session: SessionDep,
+def get_history(user: CurrentUser, database: DatabaseDep,
                 limit: Annotated[int, Query(ge=1, le=200)] = 50) -> dict:
-    rows = service.history(session=session, user_id=user.id, limit=limit)
+    with database.session(write=False) as session:
+        rows = service.history(session=session, user_id=user.id, limit=limit)
     return {"success": True, "data": {"history": [CreditTransactionRead.model_validate(r).dump() for r in rows]}}

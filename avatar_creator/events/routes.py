@@ -10,13 +10,13 @@ from sse_starlette import EventSourceResponse
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
-from avatar_creator.auth import service as auth_service
 from avatar_creator.db import Database
-from avatar_creator.deps import CurrentUser, SettingsDep, session_token
+from avatar_creator.deps import BroadcasterDep, CurrentUser, DatabaseDep, SettingsDep, session_token, user_for_token
 from avatar_creator.errors import Unauthorized, ValidationFailed
 from avatar_creator.events import service, tickets
-from avatar_creator.events.broadcast import Broadcaster, Subscription
+from avatar_creator.events.broadcast import Subscription
 from avatar_creator.events.stream import event_stream
+from avatar_creator.settings import Settings
 
 router = APIRouter(prefix="/api/apps/avatar-creator", tags=["events"])
 
@@ -35,15 +35,16 @@ def create_ticket(user: CurrentUser, settings: SettingsDep) -> dict:
 @router.get("/events")
 async def stream_events(
     request: Request,
+    database: DatabaseDep,
+    broadcaster: BroadcasterDep,
+    settings: SettingsDep,
     ticket: Annotated[str | None, Query(max_length=200)] = None,
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
     last_event_id_query: Annotated[str | None, Query(alias="lastEventId")] = None,
 ) -> EventSourceResponse:
     """The caller's events; ``Last-Event-ID`` (or ``?lastEventId=``, for a new ``EventSource``) replays missed ones."""
     after_id = _parse_event_id(last_event_id if last_event_id is not None else last_event_id_query)
-    database: Database = request.app.state.database
-    broadcaster: Broadcaster = request.app.state.broadcaster
-    user_id = await _authenticate(request, ticket)
+    user_id = await _authenticate(request, database, settings, ticket)
     subscription = broadcaster.subscribe(user_id)
     try:
         cursor, queue_head = await run_in_threadpool(_opening, database, user_id, after_id)
@@ -62,22 +63,18 @@ async def stream_events(
     )
 
 
-async def _authenticate(request: Request, ticket: str | None) -> str:
+async def _authenticate(request: Request, database: Database, settings: Settings, ticket: str | None) -> str:
     """The caller's user id, from a ticket (no database), else the bearer header or the session cookie."""
     if ticket is not None:
-        user_id = tickets.verify(ticket, secret=request.app.state.settings.secret, now=time.time())
+        user_id = tickets.verify(ticket, secret=settings.secret, now=time.time())
         if user_id is None:
             raise Unauthorized("This stream ticket is invalid or expired; get a new one from POST …/events/ticket.")
         return user_id
     found = session_token(request)
     if found is None:
         raise Unauthorized("Sign in first: send 'Authorization: Bearer <token>', the session cookie, or ?ticket=.")
-    return await run_in_threadpool(_user_for_token, request.app.state.database, found[0])
-
-
-def _user_for_token(database: Database, token: str) -> str:
-    with database.session(write=False) as session:
-        return auth_service.user_for_token(session=session, token=token).id
+    user = await run_in_threadpool(user_for_token, database, found[0])
+    return user.id
 
 
 def _opening(database: Database, user_id: str, after_id: int | None) -> tuple[int, dict]:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Header, Query, Request, status
+from fastapi import APIRouter, Header, Query, status
+from sqlalchemy.orm import Session
 
-from avatar_creator.deps import CurrentUser, SessionDep, SettingsDep, limit_by_user
-from avatar_creator.generation import service
+from avatar_creator.deps import (CurrentUser, DatabaseDep, ProviderNamesDep, SettingsDep, SignalsDep,
+                                 limit_by_user)
+from avatar_creator.generation import requests, service
 from avatar_creator.generation.models import Generation
 from avatar_creator.generation.schemas import GenerateIn
 
@@ -17,63 +19,64 @@ IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", min_lengt
 StatusFilter = Literal["pending", "processing", "completed", "failed", "cancelled"]
 
 
-def _shaped(session, generations: list[Generation]) -> list[dict]:
+def _shaped(session: Session, generations: list[Generation]) -> list[dict]:
     positions = service.queue_positions(session=session, generations=generations)
     return [service.to_api(generation, positions.get(generation.id)) for generation in generations]
 
 
+def queued_reply(queued: requests.Queued) -> dict:
+    """The 202 answer of every way of queueing avatars (generate, from-preset, from-reference)."""
+    generations = [service.to_api(generation, queued.positions.get(generation.id))
+                   for generation in queued.generations]
+    return {"generations": generations, "generation": generations[0] if generations else None,
+            "creditUsed": queued.credit_used, "creditBalance": queued.credit_balance}
+
+
 @router.post(f"{PREFIX}/projects/{{project_id}}/avatars/generate", status_code=status.HTTP_202_ACCEPTED,
              dependencies=[limit_by_user("generate")])
-def generate(project_id: str, body: GenerateIn, request: Request, user: CurrentUser, session: SessionDep,
-             settings: SettingsDep, idempotency_key: IdempotencyKey = None) -> dict:
-    jobs = request.app.state.jobs
-    batch = service.create(session=session, settings=settings, provider_names=jobs.provider_names(),
-                           user_id=user.id, project_id=project_id, body=body, idempotency_key=idempotency_key,
-                           signals=jobs.signals)
-    return batch_reply(session, batch)
-
-
-def batch_reply(session, batch: service.Batch) -> dict:
-    """The 202 answer of every way of queueing avatars (generate, from-preset, from-reference)."""
-    generations = _shaped(session, batch.generations)
-    return {"generations": generations, "generation": generations[0] if generations else None,
-            "creditUsed": batch.credit_used, "creditBalance": batch.credit_balance}
+def generate(project_id: str, body: GenerateIn, user: CurrentUser, database: DatabaseDep, settings: SettingsDep,
+             provider_names: ProviderNamesDep, signals: SignalsDep, idempotency_key: IdempotencyKey = None) -> dict:
+    return queued_reply(requests.generate(
+        database=database, settings=settings, provider_names=provider_names, signals=signals, user_id=user.id,
+        project_id=project_id, body=body, idempotency_key=idempotency_key))
 
 
 @router.get(f"{PREFIX}/generations")
-def list_generations(user: CurrentUser, session: SessionDep, status_filter: Annotated[
+def list_generations(user: CurrentUser, database: DatabaseDep, status_filter: Annotated[
                          StatusFilter | None, Query(alias="status")] = None,
                      project_id: Annotated[str | None, Query(alias="projectId", max_length=64)] = None,
                      limit: Annotated[int, Query(ge=1, le=200)] = 50) -> dict:
-    generations = service.list_for_user(session=session, user_id=user.id, status=status_filter,
-                                        project_id=project_id, limit=limit)
-    return {"generations": _shaped(session, generations)}
+    with database.session(write=False) as session:
+        generations = service.list_for_user(session=session, user_id=user.id, status=status_filter,
+                                            project_id=project_id, limit=limit)
+        return {"generations": _shaped(session, generations)}
 
 
 @router.get(f"{PREFIX}/generations/{{generation_id}}")
-def get_generation(generation_id: str, user: CurrentUser, session: SessionDep) -> dict:
-    generation = service.get_owned(session=session, user_id=user.id, generation_id=generation_id)
-    return {"generation": _shaped(session, [generation])[0]}
+def get_generation(generation_id: str, user: CurrentUser, database: DatabaseDep) -> dict:
+    with database.session(write=False) as session:
+        generation = service.get_owned(session=session, user_id=user.id, generation_id=generation_id)
+        return {"generation": _shaped(session, [generation])[0]}
 
 
 @router.post(f"{PREFIX}/generations/{{generation_id}}/cancel")
-def cancel_generation(generation_id: str, request: Request, user: CurrentUser, session: SessionDep) -> dict:
-    generation = service.cancel(session=session, user_id=user.id, generation_id=generation_id,
-                                signals=request.app.state.jobs.signals)
+def cancel_generation(generation_id: str, user: CurrentUser, database: DatabaseDep, signals: SignalsDep) -> dict:
+    generation = requests.cancel(database=database, signals=signals, user_id=user.id, generation_id=generation_id)
     return {"generation": service.to_api(generation)}
 
 
 @router.post(f"{PREFIX}/generations/{{generation_id}}/retry", status_code=status.HTTP_202_ACCEPTED,
              dependencies=[limit_by_user("generate")])
-def retry_generation(generation_id: str, request: Request, user: CurrentUser, session: SessionDep,
-                     settings: SettingsDep) -> dict:
-    generation = service.retry(session=session, settings=settings, user_id=user.id, generation_id=generation_id,
-                               signals=request.app.state.jobs.signals)
-    return {"generation": _shaped(session, [generation])[0]}
+def retry_generation(generation_id: str, user: CurrentUser, database: DatabaseDep, settings: SettingsDep,
+                     signals: SignalsDep) -> dict:
+    queued = requests.retry(database=database, settings=settings, signals=signals, user_id=user.id,
+                            generation_id=generation_id)
+    return {"generation": queued_reply(queued)["generation"]}
 
 
 @router.get("/api/generations/recent")
-def recent_generations(user: CurrentUser, session: SessionDep,
+def recent_generations(user: CurrentUser, database: DatabaseDep,
                        limit: Annotated[int, Query(ge=1, le=50)] = 5) -> dict:
-    generations = service.list_for_user(session=session, user_id=user.id, limit=limit)
-    return {"generations": _shaped(session, generations)}
+    with database.session(write=False) as session:
+        generations = service.list_for_user(session=session, user_id=user.id, limit=limit)
+        return {"generations": _shaped(session, generations)}

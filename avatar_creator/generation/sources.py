@@ -48,16 +48,15 @@ def create_from_preset(*, session: Session, settings: Settings, provider_names: 
 
 
 def create_from_reference(*, session: Session, settings: Settings, storage: Storage, provider_names: set[str],
-                          user_id: str, project_id: str, body: FromReferenceIn, image: bytes | None,
+                          user_id: str, project_id: str, body: FromReferenceIn, upload: ProcessedImage | None,
                           idempotency_key: str | None, signals: queue.Signals) -> generation_service.Batch:
-    """Queue avatars that keep the look of an uploaded ``image`` or of the caller's avatar ``body.avatar_id``."""
-    projects_service.get_owned(session=session, user_id=user_id, project_id=project_id)  # 404 before any checks
-    if (image is None) == (body.avatar_id is None):
+    """Queue avatars that keep the look of an uploaded image (``upload``, already checked by ``validated_reference``
+    outside the transaction) or of the caller's avatar ``body.avatar_id``."""
+    projects_service.get_owned(session=session, user_id=user_id, project_id=project_id)
+    if (upload is None) == (body.avatar_id is None):
         raise ValidationFailed("image: send either an image (multipart) or an avatarId, not both", field="image")
     reference_avatar_id = None
-    upload = None
-    if image is not None:
-        upload = _validated(image)
+    if upload is not None:
         reference_key = _reference_key(user_id, upload)
     else:
         avatar = session.scalar(select(Avatar).where(Avatar.id == body.avatar_id, Avatar.user_id == user_id))
@@ -74,8 +73,9 @@ def create_from_reference(*, session: Session, settings: Settings, storage: Stor
     return batch
 
 
-def _validated(image: bytes) -> ProcessedImage:
-    """The upload pipeline's checks and normalisation (no EXIF or GPS reaches a provider)."""
+def validated_reference(image: bytes) -> ProcessedImage:
+    """The upload pipeline's checks and normalisation (no EXIF or GPS reaches a provider); slow, so called before the
+    transaction opens."""
     try:
         return process_upload(image)
     except UnsupportedImageType as error:

@@ -65,9 +65,11 @@ class JobRuntime:
 
 
 def build_runtime(settings: Settings, database: Database, *, workers: int | None = None,
-                  storage: Storage | None = None, events: EventSink | None = None) -> JobRuntime:
-    """A runtime from the settings: Redis or in-process doorbell, the providers, local storage (unless given)."""
+                  storage: Storage | None = None, events: EventSink | None = None,
+                  providers: dict[str, Provider] | None = None) -> JobRuntime:
+    """A runtime from the settings: Redis or in-process doorbell, the providers and local storage (unless given)."""
     signals = queue.Signals(doorbell=build_doorbell(settings), events=events or build_event_sink(settings, database))
     return JobRuntime(settings=settings, database=database,
                       workers=settings.workers if workers is None else workers, signals=signals,
-                      providers=build_providers(settings), storage=storage or LocalStorage(settings.files_dir))
+                      providers=build_providers(settings) if providers is None else providers,
+                      storage=storage or LocalStorage(settings.files_dir))

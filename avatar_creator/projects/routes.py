@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, Query, Response, status
+from sqlalchemy.orm import Session
 
 from avatar_creator.avatars import service as avatars_service
 from avatar_creator.avatars.schemas import FileUrl, avatar_to_api
-from avatar_creator.deps import CurrentUser, SessionDep
-from avatar_creator.generation import deletes
+from avatar_creator.deps import CurrentUser, DatabaseDep, FileUrlsDep, SignalsDep, StorageDep
+from avatar_creator.generation import requests
 from avatar_creator.projects import service
 from avatar_creator.projects.models import Project
 from avatar_creator.projects.schemas import ProjectCreate, ProjectRead, ProjectUpdate
@@ -18,7 +19,7 @@ router = APIRouter(prefix="/api/apps/avatar-creator/projects", tags=["projects"]
 AvatarLimit = Annotated[int | None, Query(alias="avatarLimit", ge=0, le=1000)]
 
 
-def _projects_to_api(session, projects: list[Project], file_url: FileUrl, avatar_limit: int | None) -> list[dict]:
+def _projects_to_api(session: Session, projects: list[Project], file_url: FileUrl, avatar_limit: int | None) -> list[dict]:
     avatars, counts = avatars_service.newest_by_project(
         session=session, project_ids=[p.id for p in projects], limit_per_project=avatar_limit)
     shaped = []
@@ -34,34 +35,40 @@ def _projects_to_api(session, projects: list[Project], file_url: FileUrl, avatar
 
 
 @router.get("")
-def list_projects(request: Request, user: CurrentUser, session: SessionDep, avatar_limit: AvatarLimit = None) -> dict:
-    projects = service.list_for_user(session=session, user_id=user.id)
-    return {"projects": _projects_to_api(session, projects, request.app.state.file_url, avatar_limit)}
+def list_projects(user: CurrentUser, database: DatabaseDep, file_urls: FileUrlsDep,
+                  avatar_limit: AvatarLimit = None) -> dict:
+    with database.session(write=False) as session:
+        projects = service.list_for_user(session=session, user_id=user.id)
+        return {"projects": _projects_to_api(session, projects, file_urls, avatar_limit)}
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
-def create_project(body: ProjectCreate, request: Request, user: CurrentUser, session: SessionDep) -> dict:
-    project = service.create(session=session, user_id=user.id, name=body.name, description=body.description)
-    return {"project": _projects_to_api(session, [project], request.app.state.file_url, None)[0]}
+def create_project(body: ProjectCreate, user: CurrentUser, database: DatabaseDep, file_urls: FileUrlsDep) -> dict:
+    with database.session() as session:
+        project = service.create(session=session, user_id=user.id, name=body.name, description=body.description)
+        return {"project": _projects_to_api(session, [project], file_urls, None)[0]}
 
 
 @router.get("/{project_id}")
-def get_project(project_id: str, request: Request, user: CurrentUser, session: SessionDep,
+def get_project(project_id: str, user: CurrentUser, database: DatabaseDep, file_urls: FileUrlsDep,
                 avatar_limit: AvatarLimit = None) -> dict:
-    project = service.get_owned(session=session, user_id=user.id, project_id=project_id)
-    return {"project": _projects_to_api(session, [project], request.app.state.file_url, avatar_limit)[0]}
+    with database.session(write=False) as session:
+        project = service.get_owned(session=session, user_id=user.id, project_id=project_id)
+        return {"project": _projects_to_api(session, [project], file_urls, avatar_limit)[0]}
 
 
 @router.put("/{project_id}")
-def update_project(project_id: str, body: ProjectUpdate, request: Request, user: CurrentUser,
-                   session: SessionDep) -> dict:
+def update_project(project_id: str, body: ProjectUpdate, user: CurrentUser, database: DatabaseDep,
+                   file_urls: FileUrlsDep) -> dict:
     changes = body.model_dump(include=body.model_fields_set)
-    project = service.update(session=session, user_id=user.id, project_id=project_id, changes=changes)
-    return {"project": _projects_to_api(session, [project], request.app.state.file_url, None)[0]}
+    with database.session() as session:
+        project = service.update(session=session, user_id=user.id, project_id=project_id, changes=changes)
+        return {"project": _projects_to_api(session, [project], file_urls, None)[0]}
 
 
 @router.delete("/{project_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_project(project_id: str, request: Request, user: CurrentUser, session: SessionDep) -> Response:
-    deletes.delete_project(session=session, storage=request.app.state.storage, signals=request.app.state.jobs.signals,
-                           user_id=user.id, project_id=project_id)
+def delete_project(project_id: str, user: CurrentUser, database: DatabaseDep, storage: StorageDep,
+                   signals: SignalsDep) -> Response:
+    requests.delete_project(database=database, storage=storage, signals=signals, user_id=user.id,
+                            project_id=project_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -12,17 +12,20 @@ from avatar_creator.auth.models import User
 from avatar_creator.avatars import service as avatars_service
 from avatar_creator.avatars.models import SOURCE_TYPES
 from avatar_creator.credits import service as credits_service
-from avatar_creator.db import utcnow
-from avatar_creator.deps import SessionDep, SettingsDep
+from avatar_creator.db import Database, utcnow
+from avatar_creator.deps import (DatabaseDep, FileUrlsDep, ProviderNamesDep, SettingsDep, SignalsDep, StorageDep,
+                                 limit_by_user)
 from avatar_creator.errors import AppError, InsufficientCredits
-from avatar_creator.generation import deletes
+from avatar_creator.generation import requests
 from avatar_creator.generation import service as generation_service
 from avatar_creator.platform_routes import costs
 from avatar_creator.projects import service as projects_service
+from avatar_creator.settings import Settings
+from avatar_creator.signing import FileUrls
 from avatar_creator.web import choices, forms, uploads
 from avatar_creator.web.errors import WEB_TAG
 from avatar_creator.web.rendering import local_path, redirect, render
-from avatar_creator.web.session import FormDep, VerifiedUser, WebUser, limit_by_web_user
+from avatar_creator.web.session import FormDep, VerifiedUser, WebUser, signed_in_user, verified_user
 
 router = APIRouter(tags=[WEB_TAG], include_in_schema=False)
 PAGE_SIZE = 24
@@ -43,14 +46,14 @@ def _gallery_query(source: str | None, favorite: bool, cursor: str | None = None
     return "&".join(parts)
 
 
-def _gallery(request: Request, session: Session, user: User, project_id: str, source: str | None, favorite: bool,
-             cursor: str | None = None) -> dict:
+def _gallery(session: Session, file_urls: FileUrls, user: User, project_id: str, source: str | None,
+             favorite: bool, cursor: str | None = None) -> dict:
     """One page of the gallery and what the template needs to draw it and ask for the next."""
     avatars, next_cursor = avatars_service.list_avatars(
         session=session, user_id=user.id, filters=_filters(project_id, source, favorite), limit=PAGE_SIZE,
         cursor=cursor)
     more = f"/projects/{project_id}/avatars?{_gallery_query(source, favorite, next_cursor)}"
-    return {"avatars": avatars, "next_cursor": next_cursor, "more_url": more, "file_url": request.app.state.file_url,
+    return {"avatars": avatars, "next_cursor": next_cursor, "more_url": more, "file_url": file_urls,
             "source_labels": choices.SOURCE_LABELS}
 
 
@@ -67,152 +70,171 @@ def _panel(session: Session, user: User, project_id: str) -> dict:
     return {"generations": shown[:PANEL_LIMIT], "positions": positions}
 
 
-def project_page_response(request: Request, session: Session, user: User, project_id: str, *,
-                          source: str | None = None, favorite: bool = False, status_code: int = 200,
-                          errors: dict | None = None, **context) -> Response:
+def project_page_response(request: Request, *, database: Database, settings: Settings, file_urls: FileUrls,
+                          user: User, project_id: str, source: str | None = None, favorite: bool = False,
+                          status_code: int = 200, errors: dict | None = None, **context) -> Response:
     """The project page; ``context`` may open a dialog on load (a refused rename, shown again with its messages)."""
-    settings = request.app.state.settings
-    project = projects_service.get_owned(session=session, user_id=user.id, project_id=project_id)
-    _, counts = avatars_service.newest_by_project(session=session, project_ids=[project.id], limit_per_project=0)
+    with database.session(write=False) as session:
+        project = projects_service.get_owned(session=session, user_id=user.id, project_id=project_id)
+        _, counts = avatars_service.newest_by_project(session=session, project_ids=[project.id], limit_per_project=0)
+        gallery = _gallery(session, file_urls, user, project.id, source, favorite)
+        panel = _panel(session, user, project.id)
     return render(request, "project.html", {
         "project": project, "avatar_count": counts.get(project.id, 0), "source": source, "favorite": favorite,
         "source_filters": choices.SOURCE_FILTERS, "costs": costs(settings),
         "max_upload_mb": settings.max_upload_bytes // (1024 * 1024), "genders": choices.GENDERS,
-        "age_ranges": choices.AGE_RANGES, **_gallery(request, session, user, project.id, source, favorite),
-        **_panel(session, user, project.id), "errors": errors or {}, "values": {}, **context,
+        "age_ranges": choices.AGE_RANGES, **gallery, **panel, "errors": errors or {}, "values": {}, **context,
     }, user=user, status_code=status_code, page_url=f"/projects/{project_id}", toasts=forms.toasts(errors or {}))
 
 
 @router.get("/projects/{project_id}")
-def project_page(project_id: str, request: Request, user: WebUser, session: SessionDep, source: str | None = None,
-                 favorite: bool = False) -> Response:
-    return project_page_response(request, session, user, project_id, source=source, favorite=favorite)
+def project_page(project_id: str, request: Request, user: WebUser, database: DatabaseDep, settings: SettingsDep,
+                 file_urls: FileUrlsDep, source: str | None = None, favorite: bool = False) -> Response:
+    return project_page_response(request, database=database, settings=settings, file_urls=file_urls, user=user,
+                                 project_id=project_id, source=source, favorite=favorite)
 
 
 @router.get("/projects/{project_id}/avatars")
-def gallery_page(project_id: str, request: Request, user: WebUser, session: SessionDep, source: str | None = None,
-                 favorite: bool = False, cursor: str | None = Query(None, max_length=200)) -> Response:
-    projects_service.get_owned(session=session, user_id=user.id, project_id=project_id)
-    return render(request, "partials/gallery_page.html",
-                  _gallery(request, session, user, project_id, source, favorite, cursor))
+def gallery_page(project_id: str, request: Request, user: WebUser, database: DatabaseDep, file_urls: FileUrlsDep,
+                 source: str | None = None, favorite: bool = False,
+                 cursor: str | None = Query(None, max_length=200)) -> Response:
+    with database.session(write=False) as session:
+        projects_service.get_owned(session=session, user_id=user.id, project_id=project_id)
+        gallery = _gallery(session, file_urls, user, project_id, source, favorite, cursor)
+    return render(request, "partials/gallery_page.html", gallery)
 
 
 @router.get("/projects/{project_id}/generating")
-def generating_panel(project_id: str, request: Request, user: WebUser, session: SessionDep) -> Response:
-    project = projects_service.get_owned(session=session, user_id=user.id, project_id=project_id)
-    return render(request, "partials/generating_fragment.html",
-                  {"project": project, **_panel(session, user, project.id)})
+def generating_panel(project_id: str, request: Request, user: WebUser, database: DatabaseDep) -> Response:
+    with database.session(write=False) as session:
+        project = projects_service.get_owned(session=session, user_id=user.id, project_id=project_id)
+        panel = _panel(session, user, project.id)
+    return render(request, "partials/generating_fragment.html", {"project": project, **panel})
 
 
 # Avatars
 
 @router.get("/avatars/card")
-def avatar_card(request: Request, user: WebUser, session: SessionDep, id: str = Query(max_length=64)) -> Response:
+def avatar_card(request: Request, user: WebUser, database: DatabaseDep, file_urls: FileUrlsDep,
+                id: str = Query(max_length=64)) -> Response:
     """A new avatar's card for the grid, with its project's new count; the empty state goes."""
-    avatar = avatars_service.get_owned(session=session, user_id=user.id, avatar_id=id)
-    _, counts = avatars_service.newest_by_project(session=session, project_ids=[avatar.project_id],
-                                                  limit_per_project=0)
+    with database.session(write=False) as session:
+        avatar = avatars_service.get_owned(session=session, user_id=user.id, avatar_id=id)
+        _, counts = avatars_service.newest_by_project(session=session, project_ids=[avatar.project_id],
+                                                      limit_per_project=0)
     return render(request, "partials/new_avatar.html", {
-        "avatar": avatar, "avatar_count": counts.get(avatar.project_id, 0), "file_url": request.app.state.file_url,
+        "avatar": avatar, "avatar_count": counts.get(avatar.project_id, 0), "file_url": file_urls,
         "source_labels": choices.SOURCE_LABELS})
 
 
 @router.post("/avatars/{avatar_id}/favorite")
-def toggle_favorite(avatar_id: str, request: Request, user: VerifiedUser, session: SessionDep) -> Response:
-    avatar = avatars_service.get_owned(session=session, user_id=user.id, avatar_id=avatar_id)
-    avatar = avatars_service.update_owned(session=session, user_id=user.id, avatar_id=avatar_id,
-                                          changes={"favorite": not avatar.favorite})
-    return render(request, "partials/avatar_card.html", {"avatar": avatar, "file_url": request.app.state.file_url,
+def toggle_favorite(avatar_id: str, request: Request, user: VerifiedUser, database: DatabaseDep,
+                    file_urls: FileUrlsDep) -> Response:
+    with database.session() as session:
+        avatar = avatars_service.get_owned(session=session, user_id=user.id, avatar_id=avatar_id)
+        avatar = avatars_service.update_owned(session=session, user_id=user.id, avatar_id=avatar_id,
+                                              changes={"favorite": not avatar.favorite})
+    return render(request, "partials/avatar_card.html", {"avatar": avatar, "file_url": file_urls,
                                                          "source_labels": choices.SOURCE_LABELS})
 
 
 @router.post("/avatars/delete")
-def delete_avatar(request: Request, user: VerifiedUser, form: FormDep, session: SessionDep) -> Response:
-    avatar = avatars_service.get_owned(session=session, user_id=user.id, avatar_id=str(form.get("avatar_id", "")))
-    name, back = avatar.name, f"/projects/{avatar.project_id}"
-    deletes.delete_avatar(session=session, storage=request.app.state.storage, signals=request.app.state.jobs.signals,
-                          user_id=user.id, avatar_id=avatar.id)
-    return redirect(local_path(form.get("back"), back), flash=f"Deleted “{name}”.")
+def delete_avatar(user: VerifiedUser, form: FormDep, database: DatabaseDep, storage: StorageDep,
+                  signals: SignalsDep) -> Response:
+    removed = requests.delete_avatar(database=database, storage=storage, signals=signals, user_id=user.id,
+                                     avatar_id=str(form.get("avatar_id", "")))
+    return redirect(local_path(form.get("back"), f"/projects/{removed.project_id}"), flash=f"Deleted “{removed.name}”.")
 
 
-@router.post("/projects/{project_id}/upload")
-async def upload(project_id: str, request: Request) -> Response:
-    return await uploads.handle(request, project_id)
+@router.post("/projects/{project_id}/upload",
+             dependencies=[limit_by_user("upload", user_dependency=signed_in_user)])  # CSRF: in the multipart form
+async def upload(project_id: str, request: Request, user: WebUser, database: DatabaseDep, settings: SettingsDep,
+                 storage: StorageDep, signals: SignalsDep, file_urls: FileUrlsDep) -> Response:
+    return await uploads.handle(request, user_id=user.id, project_id=project_id, database=database,
+                                settings=settings, storage=storage, signals=signals, file_urls=file_urls)
 
 
 # Generate
 
-def _provider_choices(request: Request) -> list[tuple[str, str]]:
+def _provider_choices(provider_names: set[str]) -> list[tuple[str, str]]:
     """The providers a request may pick, as (value, label) for the form; it shows them only when there are several."""
-    return [(name, name.capitalize()) for name in sorted(request.app.state.jobs.provider_names())]
+    return [(name, name.capitalize()) for name in sorted(provider_names)]
 
 
-def _generate_page(request: Request, session: Session, user: User, project_id: str, *,
-                   values: dict | None = None, errors: dict | None = None, status_code: int = 200) -> Response:
+def _generate_page(request: Request, *, database: Database, settings: Settings, provider_names: set[str], user: User,
+                   project_id: str, values: dict | None = None, errors: dict | None = None,
+                   status_code: int = 200) -> Response:
     """The generate form, empty or as it was posted (with the server's messages)."""
-    settings = request.app.state.settings
-    project = projects_service.get_owned(session=session, user_id=user.id, project_id=project_id)
+    with database.session(write=False) as session:
+        project = projects_service.get_owned(session=session, user_id=user.id, project_id=project_id)
+        balance = credits_service.balance(session=session, user_id=user.id)
     values = values or {"size": choices.DEFAULT_SIZE, "count": "1", "provider": settings.provider}
     count = int(values["count"]) if str(values.get("count")) in {str(n) for n in choices.VARIATIONS} else 1
     return render(request, "generate.html", {
         "project": project, "values": values, "errors": errors or {}, "unit_cost": settings.cost_generate,
-        "balance": credits_service.balance(session=session, user_id=user.id), "initial_count": count,
+        "balance": balance, "initial_count": count,
         "variations": choices.VARIATIONS, "sizes": choices.SIZES, "genders": choices.GENDERS,
         "age_ranges": choices.AGE_RANGES, "visual_fields": choices.VISUAL_TEXT_FIELDS,
-        "providers": _provider_choices(request),
+        "providers": _provider_choices(provider_names),
     }, user=user, status_code=status_code, page_url=f"/projects/{project_id}/generate",
         toasts=forms.toasts(errors or {}))
 
 
 @router.get("/projects/{project_id}/generate")
-def generate_page(project_id: str, request: Request, user: WebUser, session: SessionDep) -> Response:
-    return _generate_page(request, session, user, project_id)
+def generate_page(project_id: str, request: Request, user: WebUser, database: DatabaseDep, settings: SettingsDep,
+                  provider_names: ProviderNamesDep) -> Response:
+    return _generate_page(request, database=database, settings=settings, provider_names=provider_names, user=user,
+                          project_id=project_id)
 
 
-@router.post("/projects/{project_id}/generate", dependencies=[limit_by_web_user("generate")])
-def generate(project_id: str, request: Request, user: VerifiedUser, form: FormDep, session: SessionDep,
-             settings: SettingsDep) -> Response:
+@router.post("/projects/{project_id}/generate",
+             dependencies=[limit_by_user("generate", user_dependency=verified_user)])
+def generate(project_id: str, request: Request, user: VerifiedUser, form: FormDep, database: DatabaseDep,
+             settings: SettingsDep, provider_names: ProviderNamesDep, signals: SignalsDep) -> Response:
     body, errors = forms.parse_generate(form)
     if body:
         try:
-            batch = generation_service.create(
-                session=session, settings=settings, provider_names=request.app.state.jobs.provider_names(),
-                user_id=user.id, project_id=project_id, body=body, idempotency_key=None,
-                signals=request.app.state.jobs.signals)
-            count = len(batch.generations)
+            queued = requests.generate(database=database, settings=settings, provider_names=provider_names,
+                                       signals=signals, user_id=user.id, project_id=project_id, body=body,
+                                       idempotency_key=None)
+            count = len(queued.generations)
             return redirect(f"/projects/{project_id}", flash=f"Generating {count} avatar{'s' * (count > 1)}: "
-                                                             f"{batch.credit_used} credits.")
+                                                             f"{queued.credit_used} credits.")
         except InsufficientCredits as error:
             errors = {forms.FORM_LEVEL: error.message}
         except AppError as error:
             if error.status_code != 400:
                 raise
             errors = {error.field or forms.FORM_LEVEL: error.message}
-    return _generate_page(request, session, user, project_id, values=form, errors=errors, status_code=400)
+    return _generate_page(request, database=database, settings=settings, provider_names=provider_names, user=user,
+                          project_id=project_id, values=form, errors=errors, status_code=400)
 
 
 # The Generating panel's buttons: each answers the panel as it now is.
 
-def _panel_after(request: Request, session: Session, user: User, project_id: str, message: str) -> Response:
-    project = projects_service.get_owned(session=session, user_id=user.id, project_id=project_id)
-    return render(request, "partials/generating_fragment.html", {
-        "project": project, "balance": credits_service.balance(session=session, user_id=user.id),
-        **_panel(session, user, project_id),
-    }, toasts=[{"kind": "success", "message": message}])
+def _panel_after(request: Request, database: Database, user: User, project_id: str, message: str) -> Response:
+    with database.session(write=False) as session:
+        project = projects_service.get_owned(session=session, user_id=user.id, project_id=project_id)
+        balance = credits_service.balance(session=session, user_id=user.id)
+        panel = _panel(session, user, project_id)
+    return render(request, "partials/generating_fragment.html", {"project": project, "balance": balance, **panel},
+                  toasts=[{"kind": "success", "message": message}])
 
 
 @router.post("/generations/{generation_id}/cancel")
-def cancel_generation(generation_id: str, request: Request, user: VerifiedUser, session: SessionDep) -> Response:
-    generation = generation_service.cancel(session=session, user_id=user.id, generation_id=generation_id,
-                                           signals=request.app.state.jobs.signals)
-    return _panel_after(request, session, user, generation.project_id,
+def cancel_generation(generation_id: str, request: Request, user: VerifiedUser, database: DatabaseDep,
+                      signals: SignalsDep) -> Response:
+    generation = requests.cancel(database=database, signals=signals, user_id=user.id, generation_id=generation_id)
+    return _panel_after(request, database, user, generation.project_id,
                         f"Cancelled “{generation.name}”; {generation.refunded} credits are back.")
 
 
-@router.post("/generations/{generation_id}/retry", dependencies=[limit_by_web_user("generate")])
-def retry_generation(generation_id: str, request: Request, user: VerifiedUser, session: SessionDep,
-                     settings: SettingsDep) -> Response:
-    generation = generation_service.retry(session=session, settings=settings, user_id=user.id,
-                                          generation_id=generation_id, signals=request.app.state.jobs.signals)
-    return _panel_after(request, session, user, generation.project_id,
+@router.post("/generations/{generation_id}/retry",
+             dependencies=[limit_by_user("generate", user_dependency=verified_user)])
+def retry_generation(generation_id: str, request: Request, user: VerifiedUser, database: DatabaseDep,
+                     settings: SettingsDep, signals: SignalsDep) -> Response:
+    queued = requests.retry(database=database, settings=settings, signals=signals, user_id=user.id,
+                            generation_id=generation_id)
+    generation = queued.generations[0]
+    return _panel_after(request, database, user, generation.project_id,
                         f"Trying “{generation.name}” again for {generation.cost} credits.")

@@ -17,7 +17,7 @@ from starlette.datastructures import FormData
 
 from avatar_creator.auth import service as auth_service
 from avatar_creator.auth.models import User
-from avatar_creator.deps import CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE, SessionDep, SettingsDep
+from avatar_creator.deps import CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE, DatabaseDep, SettingsDep, user_for_token
 from avatar_creator.errors import CsrfFailed, Unauthorized
 from avatar_creator.settings import Settings
 
@@ -37,13 +37,13 @@ async def form_data(request: Request) -> FormData:
 FormDep = Annotated[FormData, Depends(form_data)]
 
 
-def signed_in_user(request: Request, session: SessionDep, settings: SettingsDep) -> User:
+def signed_in_user(request: Request, database: DatabaseDep, settings: SettingsDep) -> User:
     """The user of the session cookie, else ``SignInRequired``; keeps the page's CSRF token on ``request.state``."""
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         raise SignInRequired()
     try:
-        user = auth_service.user_for_token(session=session, token=token)
+        user = user_for_token(database, token)
     except Unauthorized:
         raise SignInRequired() from None
     request.state.user_id = user.id
@@ -51,10 +51,10 @@ def signed_in_user(request: Request, session: SessionDep, settings: SettingsDep)
     return user
 
 
-def optional_user(request: Request, session: SessionDep, settings: SettingsDep) -> User | None:
+def optional_user(request: Request, database: DatabaseDep, settings: SettingsDep) -> User | None:
     """The signed-in user, or None for a visitor."""
     try:
-        return signed_in_user(request, session, settings)
+        return signed_in_user(request, database, settings)
     except SignInRequired:
         return None
 
@@ -76,15 +76,6 @@ def verified_user(request: Request, user: WebUser, form: FormDep) -> User:
 
 
 VerifiedUser = Annotated[User, Depends(verified_user)]
-
-
-def limit_by_web_user(name: str):
-    """A dependency counting this form post against the named limit, per signed-in user."""
-
-    def dependency(request: Request, user: VerifiedUser) -> None:
-        request.app.state.rate_limiter.hit(name, user.id)
-
-    return Depends(dependency)
 
 
 def _visitor_signature(nonce: str, secret: bytes) -> str:

@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from avatar_creator.signing import BUCKET_SECONDS
-from avatar_creator.user_files import FileUrls
+from avatar_creator.signing import FileUrls
 from tests.avatars.conftest import API, create_avatar
 from tests.conftest import TEST_SECRET, make_settings
 from tests.factories import create_project, register

@@ -17,7 +17,6 @@ from avatar_creator.avatars.models import Avatar
 from avatar_creator.credits.models import CreditTransaction
 from avatar_creator.db import Database
 from avatar_creator.generation.models import Generation
-from avatar_creator.jobs.runtime import JobRuntime
 from avatar_creator.providers.base import (
     GenerationRequest,
     GenerationResult,
@@ -34,12 +33,7 @@ def running_service(tmp_path: Path, database_url: str, *, providers: dict[str, P
                     **overrides) -> Iterator[TestClient]:
     """The app with its lifespan running (reaper, and worker threads when ``workers`` > 0)."""
     settings = make_settings(tmp_path, database_url, **overrides)
-    app = create_app(settings)
-    if providers is not None:
-        built = app.state.jobs
-        app.state.jobs = JobRuntime(settings=settings, database=app.state.database, workers=settings.workers,
-                                    signals=built.signals, providers=providers, storage=built.storage)
-    with TestClient(app) as client:
+    with TestClient(create_app(settings, providers=providers)) as client:
         yield client
 
 
