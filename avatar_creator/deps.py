@@ -23,7 +23,6 @@ from avatar_creator.errors import CsrfFailed, Unauthorized
 from avatar_creator.events.broadcast import Broadcaster
 from avatar_creator.health import HealthRegistry
 from avatar_creator.jobs.queue import Signals
-from avatar_creator.jobs.runtime import JobRuntime
 from avatar_creator.ratelimit import RateLimiter
 from avatar_creator.settings import Settings
 from avatar_creator.signing import FileUrls
@@ -47,10 +46,6 @@ def get_database(request: Request) -> Database:
 
 def get_storage(request: Request) -> Storage:
     return request.app.state.storage
-
-
-def get_jobs(request: Request) -> JobRuntime:
-    return request.app.state.jobs
 
 
 def get_signals(request: Request) -> Signals:
@@ -85,7 +80,6 @@ def get_health(request: Request) -> HealthRegistry:
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 DatabaseDep = Annotated[Database, Depends(get_database)]
 StorageDep = Annotated[Storage, Depends(get_storage)]
-JobsDep = Annotated[JobRuntime, Depends(get_jobs)]
 SignalsDep = Annotated[Signals, Depends(get_signals)]
 ProviderNamesDep = Annotated[set[str], Depends(get_provider_names)]
 FileUrlsDep = Annotated[FileUrls, Depends(get_file_urls)]

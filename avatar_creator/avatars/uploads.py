@@ -21,7 +21,7 @@ from avatar_creator.deps import (CurrentUser, DatabaseDep, FileUrlsDep, Settings
 from avatar_creator.errors import ValidationFailed
 
 router = APIRouter(prefix="/api/apps/avatar-creator", tags=["avatars"])
-FORM_FIELDS = frozenset(field.alias for field in AvatarUpload.model_fields.values())
+FORM_FIELDS = frozenset(field.alias or name for name, field in AvatarUpload.model_fields.items())
 
 
 @router.post("/projects/{project_id}/avatars/upload", status_code=status.HTTP_201_CREATED,

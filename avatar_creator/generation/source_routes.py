@@ -20,7 +20,7 @@ from avatar_creator.generation.source_schemas import FromPresetIn, FromReference
 
 router = APIRouter(tags=["generation"])
 MAX_JSON_BYTES = 64 * 1024
-REFERENCE_FIELDS = frozenset(field.alias for field in FromReferenceIn.model_fields.values())
+REFERENCE_FIELDS = frozenset(field.alias or name for name, field in FromReferenceIn.model_fields.items())
 
 
 @router.post(f"{PREFIX}/projects/{{project_id}}/avatars/from-preset", status_code=status.HTTP_202_ACCEPTED,

@@ -19,7 +19,8 @@ router = APIRouter(prefix="/api/apps/avatar-creator/projects", tags=["projects"]
 AvatarLimit = Annotated[int | None, Query(alias="avatarLimit", ge=0, le=1000)]
 
 
-def _projects_to_api(session: Session, projects: list[Project], file_url: FileUrl, avatar_limit: int | None) -> list[dict]:
+def _projects_to_api(session: Session, projects: list[Project], file_url: FileUrl,
+                     avatar_limit: int | None) -> list[dict]:
     avatars, counts = avatars_service.newest_by_project(
         session=session, project_ids=[p.id for p in projects], limit_per_project=avatar_limit)
     shaped = []
