@@ -151,7 +151,8 @@ def delete_avatar(user: VerifiedUser, form: FormDep, database: DatabaseDep, stor
 async def upload(project_id: str, request: Request, user: WebUser, database: DatabaseDep, settings: SettingsDep,
                  storage: StorageDep, signals: SignalsDep, file_urls: FileUrlsDep) -> Response:
     return await uploads.handle(request, user_id=user.id, project_id=project_id, database=database,
-                                settings=settings, storage=storage, signals=signals, file_urls=file_urls)
+                                settings=settings, storage=storage, event_sink=signals.events,
+                                file_urls=file_urls)
 
 
 # Generate
