@@ -11,6 +11,7 @@ opened and closed inside one sync function (a sync route, or one ``run_in_thread
 from __future__ import annotations
 
 import hmac
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, Request, Response
@@ -137,7 +138,7 @@ def limit_by_ip(name: str):
     return Depends(dependency)
 
 
-def limit_by_user(name: str, *, user_dependency=get_current_user):
+def limit_by_user(name: str, *, user_dependency: Callable[..., User] = get_current_user):
     """A dependency counting this request against the named limit, per signed-in user.
 
     ``user_dependency`` says how the caller is found: the API's ``get_current_user`` by default; the web app passes
