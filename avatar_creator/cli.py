@@ -220,10 +220,12 @@ def users_create(
         console.print(f"[red]Invalid:[/red] {error.errors()[0]['loc'][0]}: {error.errors()[0]['msg']}")
         raise typer.Exit(1) from None
 
-    def create(session, settings: Settings):
-        passwords = Passwords(time_cost=settings.argon2_time_cost, memory_kib=settings.argon2_memory_kib,
-                              parallelism=settings.argon2_parallelism, max_concurrent=1)
-        return service.create_user(session=session, email=body.email, password_hash=passwords.hash(body.password),
+    settings = _settings()
+    password_hash = Passwords(time_cost=settings.argon2_time_cost, memory_kib=settings.argon2_memory_kib,
+                              parallelism=settings.argon2_parallelism, max_concurrent=1).hash(body.password)
+
+    def create(session, settings: Settings):  # the hash is made first: no write transaction waits for argon2
+        return service.create_user(session=session, email=body.email, password_hash=password_hash,
                                    name=body.name, storage_quota=settings.storage_quota_bytes,
                                    welcome_bonus=settings.welcome_bonus, role="admin" if admin else "user")
 
