@@ -12,11 +12,11 @@ from avatar_creator.avatars.models import Avatar
 from avatar_creator.catalog import service as catalog_service
 from avatar_creator.catalog.models import Preset
 from avatar_creator.avatars import files
-from avatar_creator.errors import NotFound, UnsupportedMediaType, ValidationFailed
+from avatar_creator.errors import NotFound, ValidationFailed
 from avatar_creator.generation import service as generation_service
 from avatar_creator.generation.schemas import GenerateIn
 from avatar_creator.generation.source_schemas import FromPresetIn, FromReferenceIn
-from avatar_creator.imaging import ImageRejected, ProcessedImage, UnsupportedImageType, process_upload
+from avatar_creator.imaging import ProcessedImage, process_upload
 from avatar_creator.jobs import queue
 from avatar_creator.projects import service as projects_service
 from avatar_creator.settings import Settings
@@ -57,7 +57,7 @@ def create_from_reference(*, session: Session, settings: Settings, storage: Stor
     reference_avatar_id = None
     upload = None
     if image is not None:
-        upload = _validated(image)
+        upload = process_upload(image)  # the upload pipeline's checks; no EXIF or GPS reaches a provider
         reference_key = _reference_key(user_id, upload)
     else:
         avatar = session.scalar(select(Avatar).where(Avatar.id == body.avatar_id, Avatar.user_id == user_id))
@@ -72,16 +72,6 @@ def create_from_reference(*, session: Session, settings: Settings, storage: Stor
     if upload is not None:  # stored only once paid for; the workers read it from storage
         _store_once(session, storage, reference_key, upload.data)
     return batch
-
-
-def _validated(image: bytes) -> ProcessedImage:
-    """The upload pipeline's checks and normalisation (no EXIF or GPS reaches a provider)."""
-    try:
-        return process_upload(image)
-    except UnsupportedImageType as error:
-        raise UnsupportedMediaType(error.message, field="image") from None
-    except ImageRejected as error:
-        raise ValidationFailed(error.message, field="image") from None
 
 
 def _reference_key(user_id: str, upload: ProcessedImage) -> str:

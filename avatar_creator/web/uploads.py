@@ -20,7 +20,6 @@ from avatar_creator.avatars.upload_service import store_upload
 from avatar_creator.deps import CSRF_HEADER
 from avatar_creator.errors import AppError, CsrfFailed, ValidationFailed
 from avatar_creator.imaging import process_upload
-from avatar_creator.imaging.errors import ImageRejected
 from avatar_creator.projects import service as projects_service
 from avatar_creator.web import choices, forms
 from avatar_creator.web.rendering import render
@@ -47,7 +46,7 @@ async def handle(request: Request, project_id: str) -> Response:
                                                                 fields)
     except CsrfFailed:
         raise
-    except (AppError, ImageRejected) as error:
+    except AppError as error:
         field = error.field or (FILE_FIELD if error.status_code in FILE_PROBLEMS else forms.FORM_LEVEL)
         message = error.message[:1].upper() + error.message[1:]  # the API's "image is …" starts a sentence here
         return _refused(request, {field if field in SLOTS else forms.FORM_LEVEL: message}, error.status_code)
