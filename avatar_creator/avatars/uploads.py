@@ -7,13 +7,12 @@ together (SQLite's write lock is global, so holding it across an upload would se
 
 from __future__ import annotations
 
-import json
-
 from fastapi import APIRouter, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
+from avatar_creator.avatars import attributes
 from avatar_creator.avatars.multipart import FILE_FIELD, read_upload_form
 from avatar_creator.avatars.schemas import AvatarUpload, avatar_to_api
 from avatar_creator.avatars.upload_service import store_upload
@@ -49,15 +48,8 @@ def _authorise(request: Request, project_id: str) -> tuple[str, dict[str, str]]:
 
 
 def _validate_fields(raw: dict[str, str]) -> AvatarUpload:
-    values: dict[str, object] = dict(raw)
-    if "personaPersonality" in values:
-        try:
-            values["personaPersonality"] = json.loads(raw["personaPersonality"]) if raw["personaPersonality"] else []
-        except ValueError:
-            raise ValidationFailed('personaPersonality: a JSON array of strings, like ["calm", "curious"]',
-                                   field="personaPersonality") from None
     try:
-        return AvatarUpload.model_validate(values)
+        return AvatarUpload.model_validate(attributes.from_form(raw))
     except ValidationError as error:
         raise RequestValidationError(error.errors(include_url=False, include_context=False)) from None
 

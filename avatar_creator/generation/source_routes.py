@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
+from avatar_creator.avatars import attributes
 from avatar_creator.deps import CurrentUser, SessionDep, SettingsDep, limit_by_user, session_token
 from avatar_creator.errors import PayloadTooLarge, Unauthorized, ValidationFailed
 from avatar_creator.generation import sources
@@ -109,9 +110,7 @@ async def _read_multipart(request: Request, max_image_bytes: int) -> ReferenceRe
                 fields[key] = value
     finally:
         await form.close()
-    if "personaPersonality" in fields:
-        fields["personaPersonality"] = _json_list(fields["personaPersonality"])
-    return ReferenceRequest(fields=fields, image=image)
+    return ReferenceRequest(fields=attributes.from_form(fields), image=image)
 
 
 async def _limited(request: Request, limit: int) -> AsyncIterator[bytes]:
@@ -125,12 +124,4 @@ async def _limited(request: Request, limit: int) -> AsyncIterator[bytes]:
         if received > limit:
             raise PayloadTooLarge(f"The request body is over {limit} bytes.")
         yield chunk
-
-
-def _json_list(value: str) -> object:
-    try:
-        return json.loads(value)
-    except ValueError:
-        raise ValidationFailed("personaPersonality: must be a JSON array of strings",
-                               field="personaPersonality") from None
 

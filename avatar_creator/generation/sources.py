@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session
 
 from avatar_creator.avatars.models import Avatar
 from avatar_creator.catalog import service as catalog_service
-from avatar_creator.catalog.models import Preset
 from avatar_creator.avatars import files
 from avatar_creator.errors import NotFound, ValidationFailed
 from avatar_creator.generation import service as generation_service
@@ -23,21 +22,13 @@ from avatar_creator.settings import Settings
 from avatar_creator.storage import Storage, validate_key
 
 
-def preset_fields(preset: Preset) -> dict:
-    """The preset's persona and every visual attribute, as avatar fields."""
-    persona = preset.persona_template
-    return {"persona_name": persona.get("name"), "persona_age": persona.get("age"),
-            "persona_personality": list(persona.get("personality") or []),
-            "persona_background": persona.get("background"), **preset.visual_attributes}
-
-
 def create_from_preset(*, session: Session, settings: Settings, provider_names: set[str], user_id: str,
                        project_id: str, body: FromPresetIn, idempotency_key: str | None,
                        signals: queue.Signals) -> generation_service.Batch:
     """Queue ``body.count`` avatars drawn from the preset's prompt, persona and attributes; count the preset's use."""
     preset = catalog_service.get_preset(session=session, id_or_slug=body.preset_id)
     request = GenerateIn.model_validate({"name": body.custom_name or preset.name, "prompt": preset.generation_prompt,
-                                         "count": body.count, "seed": body.seed, **preset_fields(preset)})
+                                         "count": body.count, "seed": body.seed, **preset.avatar_fields()})
     batch = generation_service.create(
         session=session, settings=settings, provider_names=provider_names, user_id=user_id, project_id=project_id,
         body=request, idempotency_key=idempotency_key, signals=signals, source_type="from_preset",

@@ -6,28 +6,20 @@ Written in our own words. Visual attributes use the words the prompt builder and
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
-VISUAL_FIELDS = ("gender", "age_range", "ethnicity", "body_type", "hair_style", "hair_color", "eye_color", "skin_tone",
-                 "style")
+from avatar_creator.avatars.attributes import VISUAL_NAMES, VisualFields
 
 
-@dataclass(frozen=True)
-class Look:
-    """The nine visual attributes of an avatar (None where one makes no sense, e.g. hair colour under a hijab)."""
+class Look(VisualFields):
+    """The visual attributes of an entry, in ``VISUAL_NAMES`` order (None where one makes no sense, e.g. hair colour
+    under a hijab); checked against the API's limits as the catalogue loads."""
 
-    gender: str
-    age_range: str
-    ethnicity: str | None
-    body_type: str | None
-    hair_style: str | None
-    hair_color: str | None
-    eye_color: str | None
-    skin_tone: str | None
-    style: str | None
+    def __init__(self, *values: str | None):
+        super().__init__(**dict(zip(VISUAL_NAMES, values, strict=True)))
 
     def as_dict(self) -> dict[str, str | None]:
-        return asdict(self)
+        return self.model_dump()
 
 
 @dataclass(frozen=True)
