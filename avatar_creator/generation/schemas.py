@@ -13,15 +13,14 @@ from avatar_creator.schemas import ApiModel
 MAX_SEED = 2**32 - 1
 
 
-def Text(*, max_length: int, min_length: int = 0):  # noqa: N802 - used as a type
-    """A string (never a number turned into one), trimmed, then measured."""
-    return Annotated[str, StringConstraints(strict=True, strip_whitespace=True, min_length=min_length,
-                                            max_length=max_length)]
+# Strings (never a number turned into one), trimmed, then measured.
+Name = Annotated[str, StringConstraints(strict=True, strip_whitespace=True, min_length=1, max_length=100)]
+Prompt = Annotated[str, StringConstraints(strict=True, strip_whitespace=True, min_length=10, max_length=2000)]
 
 
 class GenerateIn(AvatarFields):
-    name: Text(min_length=1, max_length=100)
-    prompt: Text(min_length=10, max_length=2000)
+    name: Name
+    prompt: Prompt
     width: Annotated[int, Field(ge=256, le=2048)] = 1024
     height: Annotated[int, Field(ge=256, le=2048)] = 1024
     seed: Annotated[int, Field(ge=0, le=MAX_SEED)] | None = None

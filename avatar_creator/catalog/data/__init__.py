@@ -7,6 +7,7 @@ Written in our own words. Visual attributes use the words the prompt builder and
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from avatar_creator.avatars.attributes import VISUAL_NAMES, VisualFields
 
@@ -16,7 +17,8 @@ class Look(VisualFields):
     under a hijab); checked against the API's limits as the catalogue loads."""
 
     def __init__(self, *values: str | None):
-        super().__init__(**dict(zip(VISUAL_NAMES, values, strict=True)))
+        named: dict[str, Any] = dict(zip(VISUAL_NAMES, values, strict=True))  # validated as they are set
+        super().__init__(**named)
 
     def as_dict(self) -> dict[str, str | None]:
         return self.model_dump()
