@@ -24,6 +24,7 @@ PERSONALITY = "persona_personality"  # the one attribute that is a list: sent as
 
 
 def _blank_is_none(value: object) -> object:
+    """A blank value (a browser sends every input, filled or not) means "not given"."""
     return None if isinstance(value, str) and not value.strip() else value
 
 
@@ -86,7 +87,6 @@ class AvatarFields(VisualFields, PersonaFields):
         return {name: value for name, value in values.items() if value not in (None, [])}
 
 
-PERSONA_NAMES = tuple(PersonaFields.model_fields)
 VISUAL_NAMES = tuple(VisualFields.model_fields)
 ATTRIBUTE_NAMES = tuple(AvatarFields.model_fields)  # persona first, then visual
 
