@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from avatar_creator.avatars.attributes import VISUAL_NAMES, VisualFields
+from avatar_creator.avatars.attributes import VISUAL_NAMES, PersonaFields, VisualFields
 
 
 class Look(VisualFields):
@@ -26,10 +26,16 @@ class Look(VisualFields):
 
 @dataclass(frozen=True)
 class Persona:
+    """Who an entry is; checked against the API's persona fields as the catalogue loads."""
+
     name: str
     age: int
     personality: tuple[str, str, str]
     background: str
+
+    def __post_init__(self) -> None:
+        PersonaFields(persona_name=self.name, persona_age=self.age, persona_personality=list(self.personality),
+                      persona_background=self.background)
 
     def as_dict(self) -> dict:
         return {"name": self.name, "age": self.age, "personality": list(self.personality),
