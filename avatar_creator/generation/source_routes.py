@@ -124,4 +124,3 @@ async def _limited(request: Request, limit: int) -> AsyncIterator[bytes]:
         if received > limit:
             raise PayloadTooLarge(f"The request body is over {limit} bytes.")
         yield chunk
-
