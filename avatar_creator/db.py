@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, Engine, Float, MetaData, String, create_engine, event, literal
+from sqlalchemy import DateTime, Engine, Float, MetaData, create_engine, event, literal
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.sql.elements import BindParameter
@@ -64,10 +64,6 @@ def utcnow() -> datetime:
 def new_id() -> str:
     """An opaque, non-guessable id (128 random bits, URL-safe)."""
     return secrets.token_urlsafe(16)
-
-
-def id_column_type() -> String:
-    return String(32)
 
 
 def make_engine(url: str, *, pool_size: int = 10) -> Engine:

@@ -47,11 +47,6 @@ class NotFound(AppError):
     code = "NOT_FOUND"
 
 
-class MethodNotAllowed(AppError):
-    status_code = 405
-    code = "METHOD_NOT_ALLOWED"
-
-
 class Conflict(AppError):
     status_code = 409
     code = "CONFLICT"

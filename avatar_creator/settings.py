@@ -12,9 +12,13 @@ from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from avatar_creator.errors import ConfigurationError
-from avatar_creator.providers.prompts import DEFAULT_NEGATIVE_TERMS, DEFAULT_QUALITY_TERMS
 
 RATE_LIMIT_NAMES = ("login", "register", "generate", "upload")
+# What the prompt builder (providers/prompts.py) appends to every prompt and negative prompt unless set otherwise.
+DEFAULT_QUALITY_TERMS = ("head and shoulders portrait, looking at the camera, detailed face, soft studio lighting, "
+                         "sharp focus, high quality")
+DEFAULT_NEGATIVE_TERMS = ("blurry, low quality, lowres, deformed, disfigured, bad anatomy, extra limbs, extra fingers, "
+                          "cropped head, watermark, text, signature")
 
 
 class Settings(BaseSettings):

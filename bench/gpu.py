@@ -34,9 +34,9 @@ import torch  # noqa: E402
 import transformers  # noqa: E402
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers  # noqa: E402
 
-from avatar_creator.providers._images import encode_png  # noqa: E402
 from avatar_creator.providers.base import GenerationRequest  # noqa: E402
 from avatar_creator.providers.diffusers import DiffusersProvider, pick_device, pick_dtype  # noqa: E402
+from avatar_creator.providers.images import encode_png  # noqa: E402
 
 # FLUX.1-schnell's component configs (black-forest-labs/FLUX.1-schnell, model_index.json and each config.json).
 FULL = {

@@ -1,5 +1,4 @@
-"""Time the offline provider (whole generate() calls) and PNG text insertion; print, and write the numbers to
-bench/results/offline.json.
+"""Time the offline provider (whole generate() calls); print, and write the numbers to bench/results/offline.json.
 
 Run from the repository root: ``python bench/offline.py [--runs 40]``. Every render is a different request (seed,
 prompt and attributes change), so nothing can be reused from one render to the next.
@@ -8,21 +7,16 @@ prompt and attributes change), so nothing can be reused from one render to the n
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import statistics
 import sys
 import time
 from pathlib import Path
 
-from PIL import Image, PngImagePlugin
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from avatar_creator import pngmeta  # noqa: E402
-from avatar_creator.providers import _rasterise  # noqa: E402
 from avatar_creator.providers.base import AvatarAttributes, GenerationRequest  # noqa: E402
-from avatar_creator.providers.offline import OfflineProvider  # noqa: E402
+from avatar_creator.providers.offline import OfflineProvider, rasterise  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results" / "offline.json"
 PROMPTS = ("a smiling woman with red hair and glasses", "a bearded man in a hoodie", "a nurse in a blue hijab",
@@ -47,28 +41,6 @@ def _time_renders(provider: OfflineProvider, size: int, runs: int) -> dict:
     return _summary(timings)
 
 
-def _time_metadata(png: bytes, runs: int) -> dict:
-    text = json.dumps({"prompt": PROMPTS[0] * 8, "seed": 123456789, "width": 1024, "height": 1024,
-                       "provider": "offline", "model": "offline-illustrated-v1"})
-    inserted, read = [], []
-    for _ in range(runs):
-        started = time.perf_counter()
-        tagged = pngmeta.insert_text(png, "parameters", text)
-        inserted.append((time.perf_counter() - started) * 1000)
-        started = time.perf_counter()
-        pngmeta.read_text(tagged)
-        read.append((time.perf_counter() - started) * 1000)
-    reencoded = []
-    for _ in range(5):  # the alternative: decode and re-encode with Pillow
-        started = time.perf_counter()
-        info = PngImagePlugin.PngInfo()
-        info.add_itxt("parameters", text)
-        Image.open(io.BytesIO(png)).save(io.BytesIO(), format="PNG", pnginfo=info)
-        reencoded.append((time.perf_counter() - started) * 1000)
-    return {"png_bytes": len(png), "insert_text": _summary(inserted), "read_text": _summary(read),
-            "pillow_reencode": _summary(reencoded)}
-
-
 def _summary(timings: list[float]) -> dict:
     ordered = sorted(timings)
     return {"runs": len(ordered), "p50_ms": round(statistics.median(ordered), 3),
@@ -81,22 +53,17 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=40, help="renders per size")
     runs = parser.parse_args().runs
     provider = OfflineProvider()
-    rasteriser = _rasterise.default_rasteriser().name
+    rasteriser = rasterise.default_rasteriser().name
     results = {"rasteriser": rasteriser, "render": {}}
     for size in (512, 1024, 2048):
         results["render"][f"{size}x{size}"] = _time_renders(provider, size, runs if size < 2048 else max(5, runs // 4))
-    _rasterise.default_rasteriser.cache_clear()
+    rasterise.default_rasteriser.cache_clear()
     sys.modules["cairosvg"] = None  # as where the cairo library is missing: the resvg fallback
     results["render_resvg_fallback"] = {"1024x1024": _time_renders(OfflineProvider(), 1024, max(5, runs // 4))}
     del sys.modules["cairosvg"]
-    _rasterise.default_rasteriser.cache_clear()
-    png = provider.generate(_request(0, 1024), on_progress=lambda _: None, should_cancel=lambda: False).image
-    results["png_metadata"] = _time_metadata(png, 1000)
+    rasterise.default_rasteriser.cache_clear()
     for name, summary in [(f"render {size} ({rasteriser})", value) for size, value in results["render"].items()] + [
-            ("render 1024x1024 (resvg fallback)", results["render_resvg_fallback"]["1024x1024"]),
-            ("png insert_text (1024² avatar)", results["png_metadata"]["insert_text"]),
-            ("png read_text", results["png_metadata"]["read_text"]),
-            ("pillow re-encode with text", results["png_metadata"]["pillow_reencode"])]:
+            ("render 1024x1024 (resvg fallback)", results["render_resvg_fallback"]["1024x1024"])]:
         print(f"{name:38} p50 {summary['p50_ms']:9.3f} ms   p95 {summary['p95_ms']:9.3f} ms   ({summary['runs']} runs)")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")

@@ -3,16 +3,37 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, get_origin
 
 from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, MappedColumn, mapped_column
 
+from avatar_creator.avatars import attributes
 from avatar_creator.db import Base, UTCDateTime, new_id, utcnow
 
 SOURCE_TYPES = ("uploaded", "text_to_image", "from_preset", "from_reference")
+CHOICE_LENGTH = 16  # room for any of a closed attribute's words
 
 
-class Avatar(Base):
+def _attribute_column(name: str) -> MappedColumn[Any]:
+    """The column an attribute is stored in, from its declaration in ``avatars.attributes``."""
+    kind = attributes.value_type(name)
+    if get_origin(kind) is list:
+        return mapped_column(JSON, default=list, nullable=False)  # an empty list, never NULL
+    if kind is int:
+        return mapped_column(Integer, nullable=True)
+    length = attributes.max_length(name) or (CHOICE_LENGTH if attributes.choices(name) else None)
+    if length is None:
+        raise TypeError(f"no column type for the attribute {name!r}")
+    return mapped_column(String(length), nullable=True)
+
+
+# A mixin rather than columns written out: the attributes are declared once. Typed Any: its columns are made here.
+AttributeColumns: Any = type("AttributeColumns", (), {name: _attribute_column(name)
+                                                      for name in attributes.ATTRIBUTE_NAMES})
+
+
+class Avatar(AttributeColumns, Base):
     __tablename__ = "avatars"
     __table_args__ = (
         Index("ix_avatars_user_created", "user_id", "created_at"),
@@ -31,20 +52,6 @@ class Avatar(Base):
     mime_type: Mapped[str] = mapped_column(String(32))
     file_size: Mapped[int] = mapped_column(BigInteger)  # the original's bytes
     stored_bytes: Mapped[int] = mapped_column(BigInteger)  # original + thumbnail: what counts toward the quota
-
-    persona_name: Mapped[str | None] = mapped_column(String(100))
-    persona_age: Mapped[int | None] = mapped_column(Integer)
-    persona_personality: Mapped[list] = mapped_column(JSON, default=list)
-    persona_background: Mapped[str | None] = mapped_column(String(500))
-    gender: Mapped[str | None] = mapped_column(String(16))
-    age_range: Mapped[str | None] = mapped_column(String(16))
-    ethnicity: Mapped[str | None] = mapped_column(String(50))
-    body_type: Mapped[str | None] = mapped_column(String(50))
-    hair_style: Mapped[str | None] = mapped_column(String(50))
-    hair_color: Mapped[str | None] = mapped_column(String(50))
-    eye_color: Mapped[str | None] = mapped_column(String(50))
-    skin_tone: Mapped[str | None] = mapped_column(String(50))
-    style: Mapped[str | None] = mapped_column(String(50))
 
     source_type: Mapped[str] = mapped_column(String(20))
     generation_prompt: Mapped[str | None] = mapped_column(String(4000))

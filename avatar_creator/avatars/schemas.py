@@ -6,56 +6,15 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BeforeValidator, Field, StringConstraints
+from pydantic import Field, StringConstraints
 
+from avatar_creator.avatars.attributes import PERSONALITY, AvatarFields
 from avatar_creator.avatars.models import Avatar, AvatarUsage
 from avatar_creator.projects.schemas import ProjectName
 from avatar_creator.schemas import ApiModel
 
 FileUrl = Callable[[str], str]  # storage key -> URL the client can fetch
-
-
-def _blank_is_none(value: object) -> object:
-    """An empty or blank optional text field (a form's empty input) means "not given"."""
-    return None if isinstance(value, str) and not value.strip() else value
-
-
-def _optional(kind):
-    """``kind`` or None, where a blank string also means None."""
-    return Annotated[kind | None, BeforeValidator(_blank_is_none)]
-
-
-def _text(max_length: int):
-    return _optional(Annotated[str, StringConstraints(strip_whitespace=True, max_length=max_length)])
-
-
-Trait = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
 SOURCE_TYPE = Literal["uploaded", "text_to_image", "from_preset", "from_reference"]
-
-
-class AvatarFields(ApiModel):
-    """Persona and visual fields, validated the same way for uploads, edits and generations."""
-
-    persona_name: _text(100) = None
-    persona_age: _optional(Annotated[int, Field(ge=1, le=120)]) = None
-    persona_personality: Annotated[list[Trait], Field(max_length=10)] | None = None
-    persona_background: _text(500) = None
-    gender: _optional(Literal["male", "female", "unisex"]) = None
-    age_range: _optional(Literal["young", "adult", "mature"]) = None
-    ethnicity: _text(50) = None
-    body_type: _text(50) = None
-    hair_style: _text(50) = None
-    hair_color: _text(50) = None
-    eye_color: _text(50) = None
-    skin_tone: _text(50) = None
-    style: _text(50) = None
-
-    def columns(self, *, only_sent: bool = False) -> dict:
-        """The fields as Avatar column values; ``only_sent`` keeps only those the client sent (for edits)."""
-        values = self.model_dump(include=self.model_fields_set if only_sent else None)
-        if "persona_personality" in values:
-            values["persona_personality"] = values["persona_personality"] or []
-        return values
 
 
 class AvatarUpload(AvatarFields):
@@ -99,7 +58,9 @@ class UsageSummary(ApiModel):
     last_used: datetime
 
 
-class AvatarRead(ApiModel):
+class AvatarRead(AvatarFields):
+    """An avatar as the API shows it; its attributes are read back as they were stored (see ``avatar_to_api``)."""
+
     id: str
     project_id: str
     name: str
@@ -109,19 +70,6 @@ class AvatarRead(ApiModel):
     height: int
     mime_type: str
     file_size: int
-    persona_name: str | None
-    persona_age: int | None
-    persona_personality: list[str]
-    persona_background: str | None
-    gender: str | None
-    age_range: str | None
-    ethnicity: str | None
-    body_type: str | None
-    hair_style: str | None
-    hair_color: str | None
-    eye_color: str | None
-    skin_tone: str | None
-    style: str | None
     source_type: str
     generation_prompt: str | None
     seed_used: int | None
@@ -134,12 +82,16 @@ class AvatarRead(ApiModel):
 
 
 def avatar_to_api(avatar: Avatar, file_url: FileUrl) -> dict:
-    """The API's avatar object, with URLs the caller may fetch."""
-    read = AvatarRead.model_validate({
+    """The API's avatar object, with URLs the caller may fetch.
+
+    Built without validation: the row holds what was validated when it was written, and a value an older rule let
+    through must still be shown rather than fail the read.
+    """
+    read = AvatarRead.model_construct(**{
         **{column: getattr(avatar, column) for column in AvatarRead.model_fields
-           if column not in ("base_image_url", "thumbnail_url", "persona_personality")},
+           if column not in ("base_image_url", "thumbnail_url", PERSONALITY)},
         "base_image_url": file_url(avatar.storage_key),
         "thumbnail_url": file_url(avatar.thumbnail_key),
-        "persona_personality": list(avatar.persona_personality or []),
+        PERSONALITY: list(avatar.persona_personality or []),
     })
     return read.dump()

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from avatar_creator.auth.models import User
 from avatar_creator.avatars import files
+from avatar_creator.avatars.attributes import ATTRIBUTE_NAMES, PERSONALITY
 from avatar_creator.avatars.models import SOURCE_TYPES, Avatar
 from avatar_creator.errors import NotFound, StorageQuotaExceeded, ValidationFailed
 from avatar_creator.imaging import sniff
@@ -25,10 +26,7 @@ from avatar_creator.projects.models import Project
 from avatar_creator.storage import Storage, new_key
 
 EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
-FIELD_COLUMNS = frozenset({
-    "name", "persona_name", "persona_age", "persona_personality", "persona_background", "gender", "age_range",
-    "ethnicity", "body_type", "hair_style", "hair_color", "eye_color", "skin_tone", "style",
-})
+FIELD_COLUMNS = frozenset({"name", *ATTRIBUTE_NAMES})
 
 
 @dataclass(frozen=True)
@@ -69,7 +67,7 @@ def add_avatar(*, session: Session, storage: Storage, user_id: str, project_id: 
                     width=width, height=height, mime_type=mime_type, file_size=len(image), stored_bytes=stored_bytes,
                     source_type=source_type, generation_prompt=generation_prompt, seed_used=seed_used,
                     provider=provider, generation_params=generation_params, favorite=False, usage_count=0,
-                    **{"persona_personality": [], **fields})
+                    **{PERSONALITY: [], **fields})
     session.add(avatar)
     session.flush()
     return avatar

@@ -6,14 +6,12 @@ in short reads, then ``avatars.uploading.upload`` decodes the image and writes i
 
 from __future__ import annotations
 
-import json
-
 from fastapi import APIRouter, Request, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
-from avatar_creator.avatars import uploading
+from avatar_creator.avatars import attributes, uploading
 from avatar_creator.avatars.multipart import FILE_FIELD, read_upload_form
 from avatar_creator.avatars.schemas import AvatarUpload, avatar_to_api
 from avatar_creator.deps import (CurrentUser, DatabaseDep, FileUrlsDep, SettingsDep, SignalsDep, StorageDep,
@@ -43,14 +41,7 @@ async def upload_avatar(project_id: str, request: Request, user: CurrentUser, da
 
 
 def _validate_fields(raw: dict[str, str]) -> AvatarUpload:
-    values: dict[str, object] = dict(raw)
-    if "personaPersonality" in values:
-        try:
-            values["personaPersonality"] = json.loads(raw["personaPersonality"]) if raw["personaPersonality"] else []
-        except ValueError:
-            raise ValidationFailed('personaPersonality: a JSON array of strings, like ["calm", "curious"]',
-                                   field="personaPersonality") from None
     try:
-        return AvatarUpload.model_validate(values)
+        return AvatarUpload.model_validate(attributes.from_form(raw))
     except ValidationError as error:
         raise RequestValidationError(error.errors(include_url=False, include_context=False)) from None

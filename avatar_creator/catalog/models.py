@@ -32,6 +32,13 @@ class Preset(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
+    def avatar_fields(self) -> dict:
+        """The preset's persona and visual attributes, by the names of ``avatars.attributes``."""
+        persona = self.persona_template
+        return {"persona_name": persona.get("name"), "persona_age": persona.get("age"),
+                "persona_personality": list(persona.get("personality") or []),
+                "persona_background": persona.get("background"), **self.visual_attributes}
+
 
 class PersonaExample(Base):
     __tablename__ = "persona_examples"

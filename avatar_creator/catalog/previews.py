@@ -18,14 +18,6 @@ PREVIEW_SIDE = 512
 _FILE_NAME = re.compile(r"^([a-z0-9]+(?:-[a-z0-9]+)*)\.png$")
 
 
-def preset_attributes(preset: Preset) -> AvatarAttributes:
-    """The preset's persona and visual attributes, as a provider reads them."""
-    persona = preset.persona_template
-    return AvatarAttributes(persona_name=persona.get("name"), persona_age=persona.get("age"),
-                            persona_personality=tuple(persona.get("personality") or ()),
-                            persona_background=persona.get("background"), **preset.visual_attributes)
-
-
 def preview_seed(slug: str) -> int:
     """A seed fixed by the slug, so a preview is the same picture every time it is drawn."""
     return zlib.crc32(slug.encode())
@@ -33,7 +25,7 @@ def preview_seed(slug: str) -> int:
 
 def preview_request(preset: Preset, **prompt_terms: str) -> GenerationRequest:
     """What to draw for the preset's preview; ``prompt_terms`` are ``build_prompt``'s quality and negative terms."""
-    attributes = preset_attributes(preset)
+    attributes = AvatarAttributes.from_fields(preset.avatar_fields())
     built = build_prompt(preset.generation_prompt, attributes, **prompt_terms)
     return GenerationRequest(prompt=built.prompt, negative_prompt=built.negative_prompt,
                              user_prompt=preset.generation_prompt, width=PREVIEW_SIDE, height=PREVIEW_SIDE,

@@ -2,21 +2,10 @@
 
 from __future__ import annotations
 
+from avatar_creator.avatars.attributes import VisualFields
 from avatar_creator.catalog import previews
 from avatar_creator.catalog.models import PersonaExample, Preset
 from avatar_creator.schemas import ApiModel
-
-
-class VisualAttributes(ApiModel):
-    gender: str | None = None
-    age_range: str | None = None
-    ethnicity: str | None = None
-    body_type: str | None = None
-    hair_style: str | None = None
-    hair_color: str | None = None
-    eye_color: str | None = None
-    skin_tone: str | None = None
-    style: str | None = None
 
 
 class PersonaTemplate(ApiModel):
@@ -35,7 +24,7 @@ class PresetRead(ApiModel):
     preview_image_url: str | None
     generation_prompt: str
     persona_template: PersonaTemplate
-    visual_attributes: VisualAttributes
+    visual_attributes: VisualFields
     usage_count: int
 
 
@@ -47,7 +36,7 @@ class PersonaExampleRead(ApiModel):
     persona_age: int
     persona_personality: list[str]
     persona_background: str
-    suggested_attributes: VisualAttributes
+    suggested_attributes: VisualFields
     display_order: int
 
 
@@ -56,7 +45,7 @@ def preset_to_api(preset: Preset, public_url: str | None) -> dict:
         id=preset.id, slug=preset.slug, name=preset.name, category=preset.category, description=preset.description,
         preview_image_url=previews.url(preset, public_url), generation_prompt=preset.generation_prompt,
         persona_template=PersonaTemplate.model_validate(preset.persona_template),
-        visual_attributes=VisualAttributes.model_validate(preset.visual_attributes), usage_count=preset.usage_count,
+        visual_attributes=VisualFields.model_validate(preset.visual_attributes), usage_count=preset.usage_count,
     ).dump()
 
 
@@ -64,5 +53,5 @@ def persona_example_to_api(example: PersonaExample) -> dict:
     return PersonaExampleRead.model_validate({
         **{column: getattr(example, column) for column in PersonaExampleRead.model_fields
            if column != "suggested_attributes"},
-        "suggested_attributes": VisualAttributes.model_validate(example.suggested_attributes),
+        "suggested_attributes": VisualFields.model_validate(example.suggested_attributes),
     }).dump()

@@ -20,6 +20,7 @@ from avatar_creator.generation import sources
 from avatar_creator.generation.models import Generation
 from avatar_creator.generation.schemas import GenerateIn
 from avatar_creator.generation.source_schemas import FromPresetIn, FromReferenceIn
+from avatar_creator.imaging import process_upload
 from avatar_creator.jobs.queue import Signals
 from avatar_creator.projects import service as projects_service
 from avatar_creator.settings import Settings
@@ -69,7 +70,7 @@ def from_reference(*, database: Database, settings: Settings, storage: Storage, 
     """Charge for and queue avatars that keep the look of ``image`` or of the avatar ``body.avatar_id``."""
     with database.session(write=False) as session:  # someone else's project is a 404 before the image is looked at
         projects_service.get_owned(session=session, user_id=user_id, project_id=project_id)
-    upload = sources.validated_reference(image) if image is not None else None
+    upload = process_upload(image) if image is not None else None
     with database.session() as session:
         batch = sources.create_from_reference(session=session, settings=settings, storage=storage,
                                               provider_names=provider_names, user_id=user_id, project_id=project_id,

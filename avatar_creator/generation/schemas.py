@@ -3,51 +3,24 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import Field, StrictStr, StringConstraints, field_validator
 
+from avatar_creator.avatars.attributes import AvatarFields
 from avatar_creator.schemas import ApiModel
 
 MAX_SEED = 2**32 - 1
 
 
-
-def Text(*, max_length: int, min_length: int = 0):  # noqa: N802 - used as a type
-    """A string (never a number turned into one), trimmed, then measured."""
-    return Annotated[str, StringConstraints(strict=True, strip_whitespace=True, min_length=min_length,
-                                            max_length=max_length)]
-
-
-ShortText = Text(max_length=50)
-
-
-class AvatarFields(ApiModel):
-    """Persona and visual fields, shared by every way of making an avatar (API.md, Avatars)."""
-
-    persona_name: Text(max_length=100) | None = None
-    persona_age: Annotated[int, Field(ge=1, le=120)] | None = None
-    persona_personality: Annotated[list[Annotated[StrictStr, Field(max_length=50)]], Field(max_length=10)] = []
-    persona_background: Text(max_length=500) | None = None
-    gender: Literal["male", "female", "unisex"] | None = None
-    age_range: Literal["young", "adult", "mature"] | None = None
-    ethnicity: ShortText | None = None
-    body_type: ShortText | None = None
-    hair_style: ShortText | None = None
-    hair_color: ShortText | None = None
-    eye_color: ShortText | None = None
-    skin_tone: ShortText | None = None
-    style: ShortText | None = None
-
-    def attributes(self) -> dict:
-        """The persona and visual fields that were given, by their Python names."""
-        values = {name: getattr(self, name) for name in AvatarFields.model_fields}
-        return {name: value for name, value in values.items() if value not in (None, [], "")}
+# Strings (never a number turned into one), trimmed, then measured.
+Name = Annotated[str, StringConstraints(strict=True, strip_whitespace=True, min_length=1, max_length=100)]
+Prompt = Annotated[str, StringConstraints(strict=True, strip_whitespace=True, min_length=10, max_length=2000)]
 
 
 class GenerateIn(AvatarFields):
-    name: Text(min_length=1, max_length=100)
-    prompt: Text(min_length=10, max_length=2000)
+    name: Name
+    prompt: Prompt
     width: Annotated[int, Field(ge=256, le=2048)] = 1024
     height: Annotated[int, Field(ge=256, le=2048)] = 1024
     seed: Annotated[int, Field(ge=0, le=MAX_SEED)] | None = None

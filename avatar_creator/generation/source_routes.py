@@ -10,6 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
+from avatar_creator.avatars import attributes
 from avatar_creator.avatars.multipart import read_limited_body, read_upload_form
 from avatar_creator.deps import (CurrentUser, DatabaseDep, ProviderNamesDep, SettingsDep, SignalsDep, StorageDep,
                                  limit_by_user)
@@ -53,10 +54,8 @@ async def read_reference_request(request: Request, max_image_bytes: int) -> Refe
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type == "multipart/form-data":
         form = await read_upload_form(request, max_file_bytes=max_image_bytes, text_fields=REFERENCE_FIELDS)
-        fields: dict = {key: value for key, value in form.fields.items() if value != ""}  # empty means absent
-        if "personaPersonality" in fields:
-            fields["personaPersonality"] = _json_list(fields["personaPersonality"])
-        return ReferenceRequest(fields=fields, image=form.image)
+        fields = {key: value for key, value in form.fields.items() if value != ""}  # empty means absent
+        return ReferenceRequest(fields=attributes.from_form(fields), image=form.image)
     if content_type == "application/json":
         try:
             fields = json.loads(await read_limited_body(request, MAX_JSON_BYTES))
@@ -80,11 +79,3 @@ async def generate_from_reference(project_id: str, request: Request, user: Curre
         provider_names=provider_names, signals=signals, user_id=user.id, project_id=project_id, body=body,
         image=reference.image, idempotency_key=idempotency_key)
     return queued_reply(queued)
-
-
-def _json_list(value: str) -> object:
-    try:
-        return json.loads(value)
-    except ValueError:
-        raise ValidationFailed("personaPersonality: must be a JSON array of strings",
-                               field="personaPersonality") from None

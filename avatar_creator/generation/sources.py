@@ -10,25 +10,16 @@ from sqlalchemy.orm import Session
 
 from avatar_creator.avatars.models import Avatar
 from avatar_creator.catalog import service as catalog_service
-from avatar_creator.catalog.models import Preset
 from avatar_creator.avatars import files
-from avatar_creator.errors import NotFound, UnsupportedMediaType, ValidationFailed
+from avatar_creator.errors import NotFound, ValidationFailed
 from avatar_creator.generation import service as generation_service
 from avatar_creator.generation.schemas import GenerateIn
 from avatar_creator.generation.source_schemas import FromPresetIn, FromReferenceIn
-from avatar_creator.imaging import ImageRejected, ProcessedImage, UnsupportedImageType, process_upload
+from avatar_creator.imaging import ProcessedImage
 from avatar_creator.jobs import queue
 from avatar_creator.projects import service as projects_service
 from avatar_creator.settings import Settings
 from avatar_creator.storage import Storage, validate_key
-
-
-def preset_fields(preset: Preset) -> dict:
-    """The preset's persona and every visual attribute, as avatar fields."""
-    persona = preset.persona_template
-    return {"persona_name": persona.get("name"), "persona_age": persona.get("age"),
-            "persona_personality": list(persona.get("personality") or []),
-            "persona_background": persona.get("background"), **preset.visual_attributes}
 
 
 def create_from_preset(*, session: Session, settings: Settings, provider_names: set[str], user_id: str,
@@ -37,7 +28,7 @@ def create_from_preset(*, session: Session, settings: Settings, provider_names: 
     """Queue ``body.count`` avatars drawn from the preset's prompt, persona and attributes; count the preset's use."""
     preset = catalog_service.get_preset(session=session, id_or_slug=body.preset_id)
     request = GenerateIn.model_validate({"name": body.custom_name or preset.name, "prompt": preset.generation_prompt,
-                                         "count": body.count, "seed": body.seed, **preset_fields(preset)})
+                                         "count": body.count, "seed": body.seed, **preset.avatar_fields()})
     batch = generation_service.create(
         session=session, settings=settings, provider_names=provider_names, user_id=user_id, project_id=project_id,
         body=request, idempotency_key=idempotency_key, signals=signals, source_type="from_preset",
@@ -50,7 +41,7 @@ def create_from_preset(*, session: Session, settings: Settings, provider_names: 
 def create_from_reference(*, session: Session, settings: Settings, storage: Storage, provider_names: set[str],
                           user_id: str, project_id: str, body: FromReferenceIn, upload: ProcessedImage | None,
                           idempotency_key: str | None, signals: queue.Signals) -> generation_service.Batch:
-    """Queue avatars that keep the look of an uploaded image (``upload``, already checked by ``validated_reference``
+    """Queue avatars that keep the look of an uploaded image (``upload``, already checked by ``imaging.process_upload``
     outside the transaction) or of the caller's avatar ``body.avatar_id``."""
     projects_service.get_owned(session=session, user_id=user_id, project_id=project_id)
     if (upload is None) == (body.avatar_id is None):
@@ -71,17 +62,6 @@ def create_from_reference(*, session: Session, settings: Settings, storage: Stor
     if upload is not None:  # stored only once paid for; the workers read it from storage
         _store_once(session, storage, reference_key, upload.data)
     return batch
-
-
-def validated_reference(image: bytes) -> ProcessedImage:
-    """The upload pipeline's checks and normalisation (no EXIF or GPS reaches a provider); slow, so called before the
-    transaction opens."""
-    try:
-        return process_upload(image)
-    except UnsupportedImageType as error:
-        raise UnsupportedMediaType(error.message, field="image") from None
-    except ImageRejected as error:
-        raise ValidationFailed(error.message, field="image") from None
 
 
 def _reference_key(user_id: str, upload: ProcessedImage) -> str:

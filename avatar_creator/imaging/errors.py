@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
+from avatar_creator.errors import AppError
 
-class ImageRejected(Exception):
+
+class ImageRejected(AppError):
     """An uploaded file that cannot become an avatar; ``message`` is safe to show the client."""
 
     code = "VALIDATION_ERROR"
     status_code = 400
-    field = "image"
 
     def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+        super().__init__(message, field="image")
 
 
 class UnsupportedImageType(ImageRejected):

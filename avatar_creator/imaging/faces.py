@@ -1,4 +1,4 @@
-"""Finding the largest face in a picture, and the square crop centred on it that thumbnails use."""
+"""Finding the largest face in a picture (thumbnails centre on it; the offline provider samples its colours)."""
 
 from __future__ import annotations
 
@@ -53,7 +53,7 @@ def _classifier():
     classifier = getattr(_local, "classifier", None)
     if classifier is None:
         try:
-            import cv2
+            import cv2  # heavy: loaded on the first face search only
         except ImportError as error:
             raise RuntimeError("face detection needs OpenCV: pip install 'opencv-python-headless<5'") from error
         classifier = cv2.CascadeClassifier(cv2.data.haarcascades + _CASCADE_FILE)

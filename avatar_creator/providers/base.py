@@ -8,8 +8,9 @@ wrong by raising :class:`ProviderError` with one of the codes below.
 from __future__ import annotations
 
 import abc
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
+from typing import Any
 
 # Error codes a provider may raise (API.md, Generation). ``CANCELLED`` is internal: the job was cancelled mid-run.
 PROVIDER_AUTH = "PROVIDER_AUTH"
@@ -25,7 +26,11 @@ INTERNAL = "INTERNAL"
 
 @dataclass(frozen=True)
 class AvatarAttributes:
-    """Persona and visual attributes of an avatar, as the user (or a preset) gave them; every field optional."""
+    """Persona and visual attributes of an avatar, as the user (or a preset) gave them; every field optional.
+
+    The fields are those declared in ``avatars.attributes`` (a test holds the two together); build one from stored
+    values with ``from_fields``.
+    """
 
     persona_name: str | None = None
     persona_age: int | None = None
@@ -40,6 +45,16 @@ class AvatarAttributes:
     eye_color: str | None = None
     skin_tone: str | None = None
     style: str | None = None
+
+    @classmethod
+    def from_fields(cls, values: Mapping[str, object]) -> AvatarAttributes:
+        """The attributes among ``values`` (avatar fields by name, as stored with a generation or a preset)."""
+        known: dict[str, Any] = {name: values[name] for name in _ATTRIBUTE_NAMES if values.get(name) is not None}
+        known["persona_personality"] = tuple(known.get("persona_personality", ()))
+        return cls(**known)
+
+
+_ATTRIBUTE_NAMES = tuple(attribute.name for attribute in fields(AvatarAttributes))
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from avatar_creator.providers import _images, _sampling
+from avatar_creator.providers import images, sampling
 from avatar_creator.providers.base import (
     CONFIGURATION,
     PROVIDER_UNAVAILABLE,
@@ -27,6 +27,7 @@ from avatar_creator.providers.base import (
     ProviderCheck,
     ProviderError,
 )
+from avatar_creator.providers.sampling import SamplingDefaults
 
 EXTRA_FIX = "Install the local extra: pip install 'avatar-creator[local]' (torch and diffusers)."
 FOLDER_FIX = (
@@ -47,7 +48,7 @@ class _Pipelines:
     image_to_image: Any
     device: str
     generator_device: str
-    sampling: _sampling.SamplingDefaults
+    sampling: SamplingDefaults
 
 
 class _Stop(Exception):
@@ -117,7 +118,7 @@ class DiffusersProvider(Provider):
         finally:
             _PIPELINE_RUN.release()
         return GenerationResult(
-            image=_images.encode_png(image, request.width, request.height),
+            image=images.encode_png(image, request.width, request.height),
             mime_type="image/png",
             width=request.width,
             height=request.height,
@@ -190,7 +191,7 @@ class DiffusersProvider(Provider):
         pipeline = pipelines.text_to_image
         if request.reference_image is not None:
             pipeline = pipelines.image_to_image
-            arguments["image"] = _images.decode_reference(request.reference_image, request.width, request.height)
+            arguments["image"] = images.decode_reference(request.reference_image, request.width, request.height)
             # At least one denoising step: diffusers refuses a strength that rounds the steps down to none.
             arguments["strength"] = max(request.strength, 1 / steps)
         # Stable Diffusion's img2img takes its size from the image and has no width/height arguments.
@@ -235,8 +236,8 @@ def pick_dtype(torch: Any, device: str) -> Any:
     return torch.float16 if device == "mps" else torch.float32
 
 
-def sampling_for(pipeline: Any) -> _sampling.SamplingDefaults:
+def sampling_for(pipeline: Any) -> SamplingDefaults:
     """Steps and guidance for a loaded pipeline: FLUX.1-dev (guidance-distilled) or schnell, else Stable Diffusion."""
     if type(pipeline).__name__.startswith("Flux"):
-        return _sampling.FLUX_DEV if pipeline.transformer.config.guidance_embeds else _sampling.FLUX_SCHNELL
-    return _sampling.STABLE_DIFFUSION
+        return sampling.FLUX_DEV if pipeline.transformer.config.guidance_embeds else sampling.FLUX_SCHNELL
+    return sampling.STABLE_DIFFUSION

@@ -13,7 +13,7 @@ from huggingface_hub.errors import HfHubHTTPError, InferenceTimeoutError, Offlin
 from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status
 from PIL import Image, UnidentifiedImageError
 
-from avatar_creator.providers import _images, _sampling
+from avatar_creator.providers import images, sampling
 from avatar_creator.providers.base import (
     CONFIGURATION,
     PROVIDER_AUTH,
@@ -60,7 +60,7 @@ class HuggingFaceProvider(Provider):
         self.model = model
         self.base_url = base_url
         self.hf_provider = hf_provider
-        self.sampling = _sampling.for_hub_model(model)
+        self.sampling = sampling.for_hub_model(model)
         self._token = token or None
         self._client: InferenceClient | None = None
         if self._token:
@@ -151,7 +151,7 @@ class HuggingFaceProvider(Provider):
             raise GenerationCancelled()
         on_progress(1.0)
         return GenerationResult(
-            image=_images.encode_png(image, request.width, request.height),
+            image=images.encode_png(image, request.width, request.height),
             mime_type="image/png",
             width=request.width,
             height=request.height,
@@ -186,8 +186,8 @@ class HuggingFaceProvider(Provider):
         """The reference re-encoded at the output size: smaller to send, and its metadata never leaves the host."""
         if request.reference_image is None:
             return None
-        reference = _images.decode_reference(request.reference_image, request.width, request.height)
-        return _images.encode_png(reference, request.width, request.height)
+        reference = images.decode_reference(request.reference_image, request.width, request.height)
+        return images.encode_png(reference, request.width, request.height)
 
     def _metadata(self, request: GenerationRequest) -> dict:
         metadata = {

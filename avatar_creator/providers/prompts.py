@@ -9,11 +9,8 @@ import re
 from dataclasses import dataclass
 
 from avatar_creator.providers.base import AvatarAttributes
+from avatar_creator.settings import DEFAULT_NEGATIVE_TERMS, DEFAULT_QUALITY_TERMS
 
-DEFAULT_QUALITY_TERMS = ("head and shoulders portrait, looking at the camera, detailed face, soft studio lighting, "
-                         "sharp focus, high quality")
-DEFAULT_NEGATIVE_TERMS = ("blurry, low quality, lowres, deformed, disfigured, bad anatomy, extra limbs, extra fingers, "
-                          "cropped head, watermark, text, signature")
 MAX_PROMPT_CHARS = 3000
 MAX_NEGATIVE_CHARS = 1000
 _MAX_FIELD_CHARS = 300  # one persona or attribute field, so a long backstory cannot crowd out the rest

@@ -1,25 +1,21 @@
-"""Common values the forms offer for persona and visual fields; free text stays allowed (inputs with datalists)."""
+"""What the forms offer: the attribute choices and suggestions (from ``avatars.attributes``), sizes, filters."""
 
 from __future__ import annotations
 
-GENDERS = (("", "Any"), ("female", "Female"), ("male", "Male"), ("unisex", "Unisex"))
-AGE_RANGES = (("", "Any"), ("young", "Young"), ("adult", "Adult"), ("mature", "Mature"))
+from avatar_creator.avatars import attributes
+from avatar_creator.avatars.attributes import VisualFields
 
-# (form field, label, suggestions): the seven free-text visual attributes, in the order the form shows them.
-VISUAL_TEXT_FIELDS = (
-    ("ethnicity", "Ethnicity", ("African", "East Asian", "South Asian", "Southeast Asian", "Middle Eastern",
-                                "Hispanic or Latino", "White or European", "Indigenous", "Pacific Islander",
-                                "Mixed")),
-    ("bodyType", "Body type", ("slim", "athletic", "average", "curvy", "muscular", "broad", "heavyset")),
-    ("hairStyle", "Hair style", ("short", "long", "curly", "wavy", "straight", "bob", "pixie cut", "buzz cut",
-                                 "braids", "bun", "ponytail", "afro", "dreadlocks", "bald")),
-    ("hairColor", "Hair colour", ("black", "dark brown", "brown", "light brown", "auburn", "red", "ginger",
-                                  "blonde", "platinum", "grey", "white", "pink", "blue", "purple")),
-    ("eyeColor", "Eye colour", ("brown", "dark brown", "hazel", "amber", "green", "blue", "light blue", "grey")),
-    ("skinTone", "Skin tone", ("very fair", "fair", "light", "medium", "olive", "tan", "brown", "dark brown",
-                               "deep")),
-    ("style", "Style", ("photorealistic", "professional headshot", "illustration", "cartoon", "anime",
-                        "3D render", "watercolour", "oil painting", "pixel art", "minimalist")),
+
+def _options(name: str) -> tuple[tuple[str, str], ...]:
+    return (("", "Any"), *((value, value.capitalize()) for value in attributes.choices(name)))
+
+
+GENDERS = _options("gender")
+AGE_RANGES = _options("age_range")
+# (form field, label, suggestions, max length): the free-text visual attributes, in the order the form shows them.
+VISUAL_TEXT_FIELDS = tuple(
+    (field.alias, field.title, tuple(field.examples or ()), attributes.max_length(name))
+    for name, field in VisualFields.model_fields.items() if not attributes.choices(name)
 )
 
 # Image sizes the form offers (multiples of 16, as the API requires).

@@ -1,4 +1,4 @@
-"""Errors on web pages: the API's handlers decide the status and message; the web shows them as a page or a toast.
+"""Errors on web pages: a domain error's own status and message, shown as a page or a toast.
 
 The API keeps its JSON envelope. A request is the web's when it matched a web route, or matched nothing and asks
 for HTML outside the API's paths (an unknown page in the browser gets a page, not JSON).
@@ -6,13 +6,13 @@ for HTML outside the API's paths (an unknown page in the browser gets a page, no
 
 from __future__ import annotations
 
-import json
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import WebSocketRequestValidationError
 from fastapi.responses import RedirectResponse, Response
 
+from avatar_creator.errors import AppError
 from avatar_creator.web.rendering import is_fragment_request, is_htmx, render, toast_fragment
 from avatar_creator.web.session import SignInRequired
 
@@ -21,6 +21,12 @@ NOT_WEB_PREFIXES = ("/api/", "/health", "/metrics", "/uploads/", "/static/", "/d
 TITLES = {400: "That did not work", 402: "Not enough credits", 403: "This form has expired",
           404: "Page not found", 405: "Not allowed here", 409: "That clashes with something",
           413: "Too large", 415: "Unsupported file", 429: "Slow down a little", 503: "Unavailable for a moment"}
+# What a page says for the errors that are not the domain's (an unknown address, a form the browser mangled, a
+# database gone away, a bug): the API's handlers still decide their status, headers and logging.
+MESSAGES = {400: "The request could not be read; please try again.", 404: "There is nothing at this address.",
+            405: "This page does not take that kind of request.",
+            503: "The service is busy or restarting; try again in a moment."}
+UNEXPECTED = "Something went wrong on our side; it has been logged."
 
 
 def is_web_request(request: Request) -> bool:
@@ -46,12 +52,13 @@ def error_response(request: Request, status_code: int, message: str, headers: di
 
 def _html_or_json(json_handler):
     async def handle(request: Request, error: Exception) -> Response:
-        response = await json_handler(request, error)
         if not is_web_request(request):
-            return response
-        message = json.loads(response.body)["error"]["message"]
-        retry_after = {"Retry-After": response.headers["retry-after"]} if "retry-after" in response.headers else {}
-        return error_response(request, response.status_code, message, retry_after)
+            return await json_handler(request, error)
+        if isinstance(error, AppError):
+            return error_response(request, error.status_code, error.message, error.headers)
+        answer = await json_handler(request, error)
+        retry_after = {"Retry-After": answer.headers["retry-after"]} if "retry-after" in answer.headers else {}
+        return error_response(request, answer.status_code, MESSAGES.get(answer.status_code, UNEXPECTED), retry_after)
 
     return handle
 

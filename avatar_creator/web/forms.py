@@ -7,13 +7,15 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from avatar_creator.avatars.attributes import ATTRIBUTE_NAMES, PERSONALITY, AvatarFields
 from avatar_creator.generation.schemas import GenerateIn
 from avatar_creator.web import choices
 
 Model = TypeVar("Model", bound=BaseModel)
 FORM_LEVEL = "form"  # the key of an error about the whole form rather than one field
-GENERATE_FIELDS = ("name", "prompt", "count", "seed", "provider", "personaName", "personaAge", "personaBackground",
-                   "gender", "ageRange", *(name for name, _label, _values in choices.VISUAL_TEXT_FIELDS))
+# Every attribute but the personality, which the form takes as one comma-separated text (see ``parse_generate``).
+GENERATE_FIELDS = ("name", "prompt", "count", "seed", "provider",
+                   *(AvatarFields.model_fields[name].alias for name in ATTRIBUTE_NAMES if name != PERSONALITY))
 
 
 def _message(issue: dict) -> str:

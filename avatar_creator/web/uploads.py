@@ -20,7 +20,6 @@ from avatar_creator.db import Database
 from avatar_creator.deps import CSRF_HEADER
 from avatar_creator.errors import AppError, CsrfFailed, ValidationFailed
 from avatar_creator.events import EventSink
-from avatar_creator.imaging.errors import ImageRejected
 from avatar_creator.settings import Settings
 from avatar_creator.signing import FileUrls
 from avatar_creator.storage import Storage
@@ -51,7 +50,7 @@ async def handle(request: Request, *, user_id: str, project_id: str, database: D
             project_id=project_id, image=form.image, fields=fields.columns(), cost=settings.cost_upload)
     except CsrfFailed:
         raise
-    except (AppError, ImageRejected) as error:
+    except AppError as error:
         field = error.field or (FILE_FIELD if error.status_code in FILE_PROBLEMS else forms.FORM_LEVEL)
         message = error.message[:1].upper() + error.message[1:]  # the API's "image is …" starts a sentence here
         return _refused(request, {field if field in SLOTS else forms.FORM_LEVEL: message}, error.status_code)

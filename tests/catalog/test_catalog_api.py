@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from avatar_creator.catalog.data import VISUAL_FIELDS
+from avatar_creator.avatars.attributes import VISUAL_NAMES as VISUAL_FIELDS
 from avatar_creator.catalog.data.personas import PERSONA_EXAMPLES
 from avatar_creator.catalog.data.presets import PRESETS
 from avatar_creator.catalog.models import PERSONA_CATEGORIES, PRESET_CATEGORIES

@@ -13,7 +13,6 @@ from avatar_creator.catalog.data.personas import PERSONA_EXAMPLES
 from avatar_creator.catalog.data.presets import PRESETS
 from avatar_creator.catalog.models import PersonaExample, Preset
 from avatar_creator.catalog.seeding import seed_catalog
-from avatar_creator.providers import _avatar_palette as palette
 from avatar_creator.providers.base import (
     PROVIDER_UNAVAILABLE,
     GenerationResult,
@@ -21,7 +20,7 @@ from avatar_creator.providers.base import (
     ProviderCheck,
     ProviderError,
 )
-from avatar_creator.providers.offline import OfflineProvider
+from avatar_creator.providers.offline import OfflineProvider, palette
 from tests.catalog.conftest import PRESETS_URL
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from avatar_creator.avatars.attributes import VISUAL_NAMES as VISUAL_FIELDS
 from avatar_creator.catalog import service as catalog_service
-from avatar_creator.catalog.data import VISUAL_FIELDS
 from avatar_creator.catalog.data.presets import PRESETS
 from avatar_creator.catalog.models import Preset
 from avatar_creator.generation.models import Generation

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from avatar_creator.providers import _avatar_palette as palette
 from avatar_creator.providers.base import PROVIDER_REFUSED, ProviderError
+from avatar_creator.providers.offline import palette
 from tests.factories import create_project, generate, register, wait_for_generations
 from tests.jobs.support import Ledger, ScriptedProvider, running_service
 from tests.providers.conftest import _draw_face, encode

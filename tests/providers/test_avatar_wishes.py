@@ -1,9 +1,9 @@
 import pytest
 from python_avatars import HairType, HatType
 
-from avatar_creator.providers import _avatar_palette as palette
-from avatar_creator.providers._avatar_wishes import read_wishes
 from avatar_creator.providers.base import AvatarAttributes, GenerationRequest
+from avatar_creator.providers.offline import palette
+from avatar_creator.providers.offline.wishes import read_wishes
 
 
 def _wishes(prompt="", category=None, **attributes):

@@ -9,10 +9,6 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from avatar_creator.providers import _avatar_palette as palette
-from avatar_creator.providers._avatar_look import BACKGROUNDS
-from avatar_creator.providers._avatar_svg import to_pixel
-from avatar_creator.providers._rasterise import default_rasteriser
 from avatar_creator.providers.base import (
     PROVIDER_BAD_REQUEST,
     AvatarAttributes,
@@ -20,7 +16,10 @@ from avatar_creator.providers.base import (
     GenerationRequest,
     ProviderError,
 )
-from avatar_creator.providers.offline import MODEL, OfflineProvider
+from avatar_creator.providers.offline import MODEL, OfflineProvider, palette
+from avatar_creator.providers.offline.look import BACKGROUNDS
+from avatar_creator.providers.offline.rasterise import default_rasteriser
+from avatar_creator.providers.offline.svg import to_pixel
 
 # Regions of the figure (python_avatars units; the head spans x 76–188, the eyes sit at y 112).
 TOP_OF_HEAD = (112, 22, 152, 40)

@@ -3,14 +3,8 @@ import re
 import pytest
 
 from avatar_creator.providers.base import AvatarAttributes
-from avatar_creator.providers.prompts import (
-    DEFAULT_NEGATIVE_TERMS,
-    DEFAULT_QUALITY_TERMS,
-    MAX_NEGATIVE_CHARS,
-    MAX_PROMPT_CHARS,
-    BuiltPrompt,
-    build_prompt,
-)
+from avatar_creator.providers.prompts import MAX_NEGATIVE_CHARS, MAX_PROMPT_CHARS, BuiltPrompt, build_prompt
+from avatar_creator.settings import DEFAULT_NEGATIVE_TERMS, DEFAULT_QUALITY_TERMS
 
 EVERYTHING = AvatarAttributes(
     persona_name="Aiko",

@@ -3,8 +3,8 @@ import io
 import pytest
 from PIL import Image
 
-from avatar_creator.providers._avatar_palette import distance, to_hex
-from avatar_creator.providers._reference_colours import read_reference_colours
+from avatar_creator.providers.offline.palette import distance, to_hex
+from avatar_creator.providers.offline.reference_colours import read_reference_colours
 
 SKIN, HAIR, BACKGROUND = (224, 172, 130), (60, 40, 30), (90, 140, 200)
 

@@ -6,36 +6,36 @@ Written in our own words. Visual attributes use the words the prompt builder and
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
+from typing import Any
 
-VISUAL_FIELDS = ("gender", "age_range", "ethnicity", "body_type", "hair_style", "hair_color", "eye_color", "skin_tone",
-                 "style")
+from avatar_creator.avatars.attributes import VISUAL_NAMES, PersonaFields, VisualFields
 
 
-@dataclass(frozen=True)
-class Look:
-    """The nine visual attributes of an avatar (None where one makes no sense, e.g. hair colour under a hijab)."""
+class Look(VisualFields):
+    """The visual attributes of an entry, in ``VISUAL_NAMES`` order (None where one makes no sense, e.g. hair colour
+    under a hijab); checked against the API's limits as the catalogue loads."""
 
-    gender: str
-    age_range: str
-    ethnicity: str | None
-    body_type: str | None
-    hair_style: str | None
-    hair_color: str | None
-    eye_color: str | None
-    skin_tone: str | None
-    style: str | None
+    def __init__(self, *values: str | None):
+        named: dict[str, Any] = dict(zip(VISUAL_NAMES, values, strict=True))  # validated as they are set
+        super().__init__(**named)
 
     def as_dict(self) -> dict[str, str | None]:
-        return asdict(self)
+        return self.model_dump()
 
 
 @dataclass(frozen=True)
 class Persona:
+    """Who an entry is; checked against the API's persona fields as the catalogue loads."""
+
     name: str
     age: int
     personality: tuple[str, str, str]
     background: str
+
+    def __post_init__(self) -> None:
+        PersonaFields(persona_name=self.name, persona_age=self.age, persona_personality=list(self.personality),
+                      persona_background=self.background)
 
     def as_dict(self) -> dict:
         return {"name": self.name, "age": self.age, "personality": list(self.personality),

@@ -7,8 +7,8 @@ from xml.etree import ElementTree as ET
 
 import python_avatars as pa
 
-from avatar_creator.providers import _avatar_palette as palette
-from avatar_creator.providers._avatar_look import Look
+from avatar_creator.providers.offline import palette
+from avatar_creator.providers.offline.look import Look
 
 _SVG = "http://www.w3.org/2000/svg"
 _XLINK_HREF = "{http://www.w3.org/1999/xlink}href"

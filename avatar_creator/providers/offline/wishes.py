@@ -14,8 +14,8 @@ from python_avatars import FacialHairType as Beard
 from python_avatars import HairType as Hair
 from python_avatars import HatType as Hat
 
-from avatar_creator.providers import _avatar_palette as palette
 from avatar_creator.providers.base import GenerationRequest
+from avatar_creator.providers.offline import palette
 
 
 @dataclass(frozen=True)

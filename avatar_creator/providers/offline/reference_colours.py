@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import io
-import threading
 from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image, ImageOps
 
-from avatar_creator.providers._avatar_palette import to_hex, to_rgb
+from avatar_creator.imaging.faces import find_largest_face
+from avatar_creator.providers.offline.palette import to_hex, to_rgb
 
 _WORKING_SIDE = 512  # faces are found as well at this size, and a 12 MP photo decodes in milliseconds
 _SAME_COLOUR = 40  # largest channel difference still counted as the same colour (lighting, compression)
-_thread_state = threading.local()  # OpenCV classifiers must not be shared between threads
 
 
 @dataclass(frozen=True)
@@ -34,11 +33,12 @@ def read_reference_colours(image: bytes) -> ReferenceColours:
     Raises:
         ValueError: ``image`` is not a picture Pillow can read.
     """
-    pixels = _decode(image)
+    picture = _decode(image)
+    pixels = np.asarray(picture)
     height, width, _ = pixels.shape
     background = _median(np.concatenate([_region(pixels, 0, 0, 0.12, 0.12).reshape(-1, 3),
                                          _region(pixels, 0.88, 0, 1, 0.12).reshape(-1, 3)]))
-    face = _largest_face(pixels)
+    face = find_largest_face(picture)
     if face is None:
         return ReferenceColours(skin=_median(_region(pixels, 0.4, 0.4, 0.6, 0.6)), hair=None,
                                 background=background, face_found=False)
@@ -59,7 +59,7 @@ def _hair(above_face: np.ndarray, skin: str, background: str) -> str | None:
     return _median(pixels[unlike])
 
 
-def _decode(image: bytes) -> np.ndarray:
+def _decode(image: bytes) -> Image.Image:
     try:
         with Image.open(io.BytesIO(image)) as picture:
             picture.draft("RGB", (_WORKING_SIDE, _WORKING_SIDE))
@@ -67,22 +67,7 @@ def _decode(image: bytes) -> np.ndarray:
     except (OSError, ValueError, Image.DecompressionBombError) as error:
         raise ValueError(f"the reference image cannot be read: {error}") from error
     upright.thumbnail((_WORKING_SIDE, _WORKING_SIDE))
-    return np.asarray(upright)
-
-
-def _largest_face(pixels: np.ndarray) -> tuple[int, int, int, int] | None:
-    import cv2  # heavy: loaded on the first reference image only
-
-    if not hasattr(_thread_state, "classifier"):
-        _thread_state.classifier = cv2.CascadeClassifier(
-            cv2.data.haarcascades + "haarcascade_frontalface_default.xml")
-    grey = cv2.equalizeHist(cv2.cvtColor(pixels, cv2.COLOR_RGB2GRAY))
-    smallest = max(24, min(grey.shape) // 8)
-    faces = _thread_state.classifier.detectMultiScale(grey, scaleFactor=1.1, minNeighbors=5,
-                                                      minSize=(smallest, smallest))
-    if len(faces) == 0:
-        return None
-    return tuple(int(value) for value in max(faces, key=lambda face: face[2] * face[3]))
+    return upright
 
 
 def _region(pixels: np.ndarray, left: float, top: float, right: float, bottom: float) -> np.ndarray:

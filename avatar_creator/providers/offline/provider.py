@@ -1,17 +1,9 @@
-"""The offline provider: flat illustrated avatars that follow the request, with no key, no network and no GPU.
-
-How attributes and prompt keywords become parts is described in ``docs/offline-provider.md``.
-"""
+"""The offline provider itself: runs the steps of a render (see the package's docstring) with progress and cancel."""
 
 from __future__ import annotations
 
 import time
 
-from avatar_creator.providers._avatar_look import choose_look
-from avatar_creator.providers._avatar_svg import compose
-from avatar_creator.providers._avatar_wishes import read_wishes
-from avatar_creator.providers._rasterise import NoRasteriserError, Rasteriser, default_rasteriser
-from avatar_creator.providers._reference_colours import ReferenceColours, read_reference_colours
 from avatar_creator.providers.base import (
     CONFIGURATION,
     PROVIDER_BAD_REQUEST,
@@ -24,6 +16,11 @@ from avatar_creator.providers.base import (
     ProviderCheck,
     ProviderError,
 )
+from avatar_creator.providers.offline.look import choose_look
+from avatar_creator.providers.offline.rasterise import NoRasteriserError, Rasteriser, default_rasteriser
+from avatar_creator.providers.offline.reference_colours import ReferenceColours, read_reference_colours
+from avatar_creator.providers.offline.svg import compose
+from avatar_creator.providers.offline.wishes import read_wishes
 
 MODEL = "offline-illustrated-v1"
 MIN_SIDE, MAX_SIDE = 64, 2048

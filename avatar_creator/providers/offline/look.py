@@ -15,9 +15,9 @@ from python_avatars import HairType as Hair
 from python_avatars import HatType as Hat
 from python_avatars import MouthType as Mouth
 
-from avatar_creator.providers import _avatar_palette as palette
-from avatar_creator.providers._avatar_wishes import Wishes
-from avatar_creator.providers._reference_colours import ReferenceColours
+from avatar_creator.providers.offline import palette
+from avatar_creator.providers.offline.reference_colours import ReferenceColours
+from avatar_creator.providers.offline.wishes import Wishes
 
 
 @dataclass(frozen=True)
