@@ -26,7 +26,7 @@ const source = new EventSource("%s?ticket=" + encodeURIComponent(ticket));
 for (const kind of ["generation", "avatar", "queue"]) {
   source.addEventListener(kind, (e) => window.received.push({kind, id: e.lastEventId, data: JSON.parse(e.data)}));
 }
-</script>""" % EVENTS_PATH
+</script>""" % EVENTS_PATH  # noqa: UP031 - the page's JavaScript is full of braces
 
 
 @pytest.fixture

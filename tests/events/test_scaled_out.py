@@ -7,8 +7,8 @@ import httpx
 import pytest
 
 from tests.events.conftest import EVENTS_PATH, EventReader, follow
-from tests.jobs.processes import ServiceProcess, free_port, serve, service_env, wait_until_serving
 from tests.factories import create_project, generate, register
+from tests.jobs.processes import ServiceProcess, free_port, serve, service_env, wait_until_serving
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 

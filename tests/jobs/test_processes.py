@@ -91,9 +91,9 @@ def times_to_rerun(ledger: Ledger, killed: dict[str, int], since: float, timeout
 
 
 def assert_prompt_reruns(killed: dict[str, int], rerun: dict[str, float]) -> None:
-    """A job killed on its first attempt runs again well before its lease would expire. One killed again waits out a longer backoff
-    (2 s × 2^(n−1), +20 % jitter, before the n-th retry), and then runs within the same ~2.6 s of detection and
-    pickup."""
+    """A job killed on its first attempt runs again well before its lease would expire. One killed again waits out a
+    longer backoff (2 s × 2^(n−1), +20 % jitter, before the n-th retry), and then runs within the same ~2.6 s of
+    detection and pickup."""
     for generation_id, attempt in killed.items():
         longest_backoff = 2.0 * 2 ** (attempt - 1) * 1.2
         assert rerun[generation_id] <= longest_backoff + RECOVERY_LIMIT_S - 2.4, (attempt, rerun[generation_id])

@@ -73,7 +73,8 @@ def save_tiny_stable_diffusion(folder) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     vocab_file.write_text(json.dumps(vocab))
     merges_file.write_text("#version: 0.2\n")
-    tokenizer = transformers.CLIPTokenizer(vocab_file=str(vocab_file), merges_file=str(merges_file), model_max_length=77)
+    tokenizer = transformers.CLIPTokenizer(vocab_file=str(vocab_file), merges_file=str(merges_file),
+                                           model_max_length=77)
     pipeline = diffusers.StableDiffusionPipeline(
         vae=vae,
         text_encoder=text_encoder,
