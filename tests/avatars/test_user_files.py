@@ -9,9 +9,9 @@ import pytest
 
 from avatar_creator.signing import BUCKET_SECONDS
 from avatar_creator.user_files import FileUrls
-from tests.avatars.conftest import API, create_avatar
-from tests.conftest import TEST_SECRET, make_settings
-from tests.factories import create_project, register
+from tests.support.factories import create_project, register
+from tests.support.settings import TEST_SECRET, make_settings
+from tests.support.uploads import API, create_avatar
 
 
 @pytest.fixture

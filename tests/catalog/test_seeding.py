@@ -22,7 +22,7 @@ from avatar_creator.providers.base import (
     ProviderError,
 )
 from avatar_creator.providers.offline import OfflineProvider
-from tests.catalog.conftest import PRESETS_URL
+from tests.support.catalog import PRESETS_URL
 
 
 def _rows(database):

@@ -17,9 +17,9 @@ from sqlalchemy import select
 
 from avatar_creator.generation.models import Generation
 from avatar_creator.jobs.models import WorkerProcess
-from tests.factories import create_project, generate, get_generation, register, wait_for_generations
-from tests.jobs.processes import ServiceProcess, free_port, serve, service_env, wait_until_serving
-from tests.jobs.support import Ledger, running_service
+from tests.support.factories import create_project, generate, get_generation, register, wait_for_generations
+from tests.support.jobs import Ledger, running_service
+from tests.support.processes import ServiceProcess, free_port, serve, service_env, wait_until_serving
 
 pytestmark = pytest.mark.slow
 
