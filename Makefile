@@ -1,11 +1,11 @@
-# Two commands on a fresh machine (Python 3.11+ and make): `make run` serves, `make test` tests.
+# Two commands on a fresh machine (Python 3.11+ and make): `make run` serves, `make test` tests; `make lint` checks.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test install clean
+.PHONY: run test lint install clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed (set PYTHON=python3.11)")'
@@ -28,5 +28,10 @@ run: $(STAMP)
 test: $(TEST_STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# ruff and mypy come with the `dev` extra; mypy treats the `local` extra's torch and diffusers as opaque.
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy avatar_creator
+
 clean:
-	rm -rf $(VENV) data .pytest_cache
+	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

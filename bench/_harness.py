@@ -27,8 +27,9 @@ def percentile(values: list[float], fraction: float) -> float:
 
 
 def summary(values: list[float]) -> dict:
-    return {"n": len(values), "p50_ms": round(percentile(values, 0.50), 3), "p95_ms": round(percentile(values, 0.95), 3),
-            "p99_ms": round(percentile(values, 0.99), 3), "mean_ms": round(statistics.fmean(values), 3)}
+    return {"n": len(values), "p50_ms": round(percentile(values, 0.50), 3),
+            "p95_ms": round(percentile(values, 0.95), 3), "p99_ms": round(percentile(values, 0.99), 3),
+            "mean_ms": round(statistics.fmean(values), 3)}
 
 
 def rss_mib(pid: int) -> float:

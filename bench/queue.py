@@ -34,7 +34,6 @@ from pathlib import Path
 _BENCH = Path(__file__).resolve().parent
 sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != _BENCH]
 sys.path.insert(0, str(_BENCH.parent))
-from bench._harness import REDIS_URL, postgres_database, rss_mib, summary, write_results  # noqa: E402
 from sqlalchemy import func, insert, select  # noqa: E402
 
 from avatar_creator.auth.models import User  # noqa: E402
@@ -53,6 +52,7 @@ from avatar_creator.providers.base import Provider, ProviderCheck  # noqa: E402
 from avatar_creator.providers.offline import OfflineProvider  # noqa: E402
 from avatar_creator.settings import Settings  # noqa: E402
 from avatar_creator.storage import LocalStorage  # noqa: E402
+from bench._harness import REDIS_URL, postgres_database, rss_mib, summary, write_results  # noqa: E402
 
 TARGET_P50_MS = {"embedded": 5.0, "scaled": 2.0}
 RECOVERY_TARGET_S = 5.0

@@ -20,20 +20,15 @@ from avatar_creator.app import create_app
 from avatar_creator.db import make_engine
 from avatar_creator.migrations import upgrade
 from avatar_creator.settings import Settings
+from tests.support.settings import make_settings, unavailable
 
 POSTGRES_ADMIN_URL = os.environ.get("AVATAR_TEST_DATABASE_URL",
                                     "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("AVATAR_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-REQUIRED = {item.strip() for item in os.environ.get("AVATAR_TEST_REQUIRE", "").split(",") if item.strip()}
 RUN_ID = secrets.token_hex(4)
-TEST_SECRET = "test-secret-" + "x" * 40
 
-
-def unavailable(service: str, reason: str) -> None:
-    """Skip, or fail when AVATAR_TEST_REQUIRE says the service must be there."""
-    if service in REQUIRED:
-        pytest.fail(f"{service} is required (AVATAR_TEST_REQUIRE) but unavailable: {reason}")
-    pytest.skip(f"{service} unavailable: {reason}")
+# Fixtures shared across folders, from plain helper modules.
+pytest_plugins = ["tests.support.huggingface"]
 
 
 class PostgresServer:
@@ -127,14 +122,6 @@ def redis_prefix(redis_url) -> Iterator[str]:
     for key in client.scan_iter(f"{prefix}*"):
         client.delete(key)
     client.close()
-
-
-def make_settings(tmp_path: Path, database_url: str, **overrides) -> Settings:
-    """Settings for a test: its own data folder and database, cheap password hashing, no rate limits, no workers."""
-    values = dict(data_dir=tmp_path / "data", database_url=database_url, secret_key=TEST_SECRET,
-                  rate_limits="off", argon2_time_cost=1, argon2_memory_kib=8, argon2_parallelism=1, workers=0)
-    values.update(overrides)
-    return Settings(_env_file=None, **values)
 
 
 @pytest.fixture

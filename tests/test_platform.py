@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 
-from tests.factories import register
+from tests.support.factories import register
 
 
 def test_health_and_readiness(client):
@@ -31,7 +31,7 @@ def test_readiness_is_503_when_the_database_is_down(tmp_path):
     from fastapi.testclient import TestClient
 
     from avatar_creator.app import create_app
-    from tests.conftest import make_settings
+    from tests.support.settings import make_settings
 
     app = create_app(make_settings(tmp_path, "postgresql+psycopg://nobody@127.0.0.1:1/none"))
     with TestClient(app) as client:

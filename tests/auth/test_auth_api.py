@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from avatar_creator.deps import CSRF_COOKIE, SESSION_COOKIE
-from tests.factories import PASSWORD, register
+from tests.support.factories import PASSWORD, register
 
 
 def test_register_returns_user_token_and_welcome_bonus(client):

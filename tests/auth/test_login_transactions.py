@@ -13,8 +13,8 @@ import pytest
 from avatar_creator.app import create_app
 from avatar_creator.db import Database
 from avatar_creator.projects import service as projects_service
-from tests.conftest import make_settings
-from tests.factories import PASSWORD
+from tests.support.factories import PASSWORD
+from tests.support.settings import make_settings
 
 LOGINS = 8
 INSERT_BUDGET_S = 0.050

@@ -13,7 +13,7 @@ from avatar_creator.errors import NotFound, StorageQuotaExceeded
 from avatar_creator.imaging import process_upload
 from avatar_creator.projects.models import Project
 from avatar_creator.storage import LocalStorage
-from tests.avatars.conftest import files_on_disk, jpeg
+from tests.support.uploads import files_on_disk, jpeg
 
 
 @pytest.fixture

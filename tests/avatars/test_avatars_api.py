@@ -13,8 +13,8 @@ from sqlalchemy import text, update
 from avatar_creator.auth.models import User
 from avatar_creator.avatars.models import Avatar
 from avatar_creator.generation.models import Generation
-from tests.avatars.conftest import API, create_avatar, files_on_disk, jpeg, snapshot, upload
-from tests.factories import create_project, register
+from tests.support.factories import create_project, register
+from tests.support.uploads import API, create_avatar, files_on_disk, jpeg, snapshot, upload
 
 
 def set_user(app, user: dict, **values) -> None:
@@ -112,7 +112,7 @@ def test_another_users_avatar_files_and_zip_are_not_found(client, user, project)
 
 
 def test_download_uses_the_real_extension_and_a_safe_filename(client, user, project):
-    from tests.imaging.test_process_upload import encode, photo
+    from tests.support.corpus import encode, photo
 
     name = 'Zoë "the boss" / ../ Ünïcode'
     response = upload(client, user, project["id"], encode(photo(300, 300), "PNG"), name=name, filename="x.jpg")
@@ -128,7 +128,7 @@ def test_download_uses_the_real_extension_and_a_safe_filename(client, user, proj
 
 
 def test_project_zip_holds_every_original_and_a_manifest(client, user, project):
-    from tests.imaging.test_process_upload import encode, photo
+    from tests.support.corpus import encode, photo
 
     avatars = [create_avatar(client, user, project["id"], name="Same", personaName="One"),
                create_avatar(client, user, project["id"], name="Same"),

@@ -16,9 +16,9 @@ import uvicorn
 
 from avatar_creator import logs
 from avatar_creator.app import create_app
-from tests.avatars.conftest import create_avatar, snapshot, upload_path
-from tests.conftest import make_settings
-from tests.factories import create_project, register
+from tests.support.factories import create_project, register
+from tests.support.settings import make_settings
+from tests.support.uploads import create_avatar, snapshot, upload_path
 
 LIMIT = 1024 * 1024  # a small limit: what matters is how much is read past it
 BOUNDARY = "test-boundary"
@@ -121,7 +121,7 @@ def test_an_endless_chunked_upload_is_refused_at_the_limit(app, server, client, 
 
 
 def test_a_content_length_below_the_truth_only_ever_delivers_what_it_declared(app, server, client, account):
-    from tests.avatars.conftest import jpeg, multipart
+    from tests.support.uploads import jpeg, multipart
 
     before = snapshot(client, account["user"], app.state.settings.files_dir)
     body, _ = multipart([("image", "a.jpg", jpeg(300, 300)), ("name", None, "Smuggled")], boundary=BOUNDARY)
@@ -142,7 +142,7 @@ def test_an_honest_content_length_over_the_limit_is_refused_before_the_body(serv
 
 
 def test_a_normal_upload_over_the_network_works(server, client, account):
-    from tests.avatars.conftest import jpeg, multipart
+    from tests.support.uploads import jpeg, multipart
 
     body, content_type = multipart([("image", "a.jpg", jpeg(300, 300)), ("name", None, "Over HTTP")])
     response = httpx.post(f"http://127.0.0.1:{server}{upload_path(account['project']['id'])}", content=body,

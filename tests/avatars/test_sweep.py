@@ -9,8 +9,8 @@ import time
 from typer.testing import CliRunner
 
 from avatar_creator.cli import app as cli
-from tests.avatars.conftest import create_avatar, files_on_disk
-from tests.conftest import TEST_SECRET
+from tests.support.settings import TEST_SECRET
+from tests.support.uploads import create_avatar, files_on_disk
 
 ORPHAN = "u/nobody/planted-orphan.jpg"
 

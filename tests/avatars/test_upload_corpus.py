@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from PIL import ExifTags, Image, ImageDraw
 
 from avatar_creator.imaging import UnsupportedImageType, sniff
-from tests.avatars.conftest import API, jpeg, multipart, snapshot, upload_path
-from tests.imaging.test_colour import display_p3, p3_to_srgb
-from tests.imaging.test_process_upload import REFUSED, encode, heic, photo, rgb16_png, zip_bytes
+from tests.support.colour import display_p3, p3_to_srgb
+from tests.support.corpus import REFUSED, encode, heic, photo, rgb16_png, zip_bytes
+from tests.support.uploads import API, jpeg, multipart, snapshot, upload_path
 
 LIMIT = 10 * 1024 * 1024
 
@@ -184,7 +184,7 @@ def test_accepted_files_are_charged_and_stored_exactly(client, user, project, fi
 
 
 def test_thumbnail_is_centred_on_an_off_centre_face(client, user, project):
-    from tests.imaging.test_faces import SKIN, mean_colour, scene
+    from tests.support.faces import SKIN, mean_colour, scene
 
     # Face centre near x = 1000 of 1600: a plain centre crop would show it at three quarters of the width.
     body, content_type = multipart([("image", "face.png", encode(scene((1600, 800), [(850, 200, 300)]), "PNG")),
@@ -198,7 +198,7 @@ def test_thumbnail_is_centred_on_an_off_centre_face(client, user, project):
 
 
 def test_upload_to_someone_elses_project_is_404_before_the_body_is_read(client, user, project, files_dir):
-    from tests.factories import register
+    from tests.support.factories import register
 
     stranger = register(client)
     before = snapshot(client, user, files_dir)
@@ -238,8 +238,8 @@ def test_uploads_are_rate_limited_per_user(tmp_path, database_url):
     from fastapi.testclient import TestClient
 
     from avatar_creator.app import create_app
-    from tests.conftest import make_settings
-    from tests.factories import create_project, register
+    from tests.support.factories import create_project, register
+    from tests.support.settings import make_settings
 
     app = create_app(make_settings(tmp_path, database_url, rate_limits="on", rate_limit_upload="2/minute"))
     with TestClient(app) as client:

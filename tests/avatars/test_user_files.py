@@ -7,11 +7,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from avatar_creator.signing import BUCKET_SECONDS
-from avatar_creator.signing import FileUrls
-from tests.avatars.conftest import API, create_avatar
-from tests.conftest import TEST_SECRET, make_settings
-from tests.factories import create_project, register
+from avatar_creator.signing import BUCKET_SECONDS, FileUrls
+from tests.support.factories import create_project, register
+from tests.support.settings import TEST_SECRET, make_settings
+from tests.support.uploads import API, create_avatar
 
 
 @pytest.fixture

@@ -11,9 +11,6 @@ from avatar_creator.catalog.seeding import seed_catalog
 from avatar_creator.catalog.service import preset_values
 from avatar_creator.providers.offline import OfflineProvider
 
-PRESETS_URL = "/api/apps/avatar-creator/presets"
-PERSONAS_URL = "/api/apps/avatar-creator/persona-examples"
-
 
 def spec_preset(index: int) -> Preset:
     """A preset row built from the catalogue data, not stored anywhere."""

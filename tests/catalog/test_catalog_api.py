@@ -10,7 +10,7 @@ from avatar_creator.avatars.attributes import VISUAL_NAMES as VISUAL_FIELDS
 from avatar_creator.catalog.data.personas import PERSONA_EXAMPLES
 from avatar_creator.catalog.data.presets import PRESETS
 from avatar_creator.catalog.models import PERSONA_CATEGORIES, PRESET_CATEGORIES
-from tests.catalog.conftest import PERSONAS_URL, PRESETS_URL
+from tests.support.catalog import PERSONAS_URL, PRESETS_URL
 
 CAMEL = {"gender": "gender", "age_range": "ageRange", "ethnicity": "ethnicity", "body_type": "bodyType",
          "hair_style": "hairStyle", "hair_color": "hairColor", "eye_color": "eyeColor", "skin_tone": "skinTone",

@@ -8,8 +8,8 @@ import pytest
 from PIL import Image
 
 from avatar_creator.catalog import previews
-from tests.catalog.conftest import PRESETS_URL
-from tests.conftest import make_settings
+from tests.support.catalog import PRESETS_URL
+from tests.support.settings import make_settings
 
 
 def test_every_preview_is_a_distinct_png_served_without_sign_in(client, seeded):

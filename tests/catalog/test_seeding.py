@@ -21,7 +21,7 @@ from avatar_creator.providers.base import (
     ProviderError,
 )
 from avatar_creator.providers.offline import OfflineProvider, palette
-from tests.catalog.conftest import PRESETS_URL
+from tests.support.catalog import PRESETS_URL
 
 
 def _rows(database):

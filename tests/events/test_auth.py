@@ -10,8 +10,8 @@ import pytest
 
 from avatar_creator.deps import CSRF_COOKIE, CSRF_HEADER
 from avatar_creator.events import tickets
-from tests.events.conftest import EVENTS_PATH, EventReader, record
-from tests.factories import PASSWORD, register
+from tests.support.events import EVENTS_PATH, EventReader, record
+from tests.support.factories import PASSWORD, register
 
 pytestmark = pytest.mark.anyio
 TICKET_PATH = EVENTS_PATH + "/ticket"

@@ -6,9 +6,9 @@ import anyio
 import httpx
 import pytest
 
-from tests.avatars.conftest import jpeg, upload
-from tests.events.conftest import EVENTS_PATH, EventReader
-from tests.factories import create_project, register
+from tests.support.events import EVENTS_PATH, EventReader
+from tests.support.factories import create_project, register
+from tests.support.uploads import jpeg, upload
 
 pytestmark = pytest.mark.anyio
 

@@ -10,9 +10,9 @@ import pytest
 from starlette.responses import HTMLResponse
 
 from avatar_creator.app import create_app
-from tests.conftest import make_settings, unavailable
-from tests.events.conftest import EVENTS_PATH, LiveServer, record
-from tests.factories import register
+from tests.support.events import EVENTS_PATH, LiveServer, record
+from tests.support.factories import register
+from tests.support.settings import make_settings, unavailable
 
 CHROMIUM = os.environ.get("AVATAR_TEST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
@@ -26,7 +26,7 @@ const source = new EventSource("%s?ticket=" + encodeURIComponent(ticket));
 for (const kind of ["generation", "avatar", "queue"]) {
   source.addEventListener(kind, (e) => window.received.push({kind, id: e.lastEventId, data: JSON.parse(e.data)}));
 }
-</script>""" % EVENTS_PATH
+</script>""" % EVENTS_PATH  # noqa: UP031 - the page's JavaScript is full of braces
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ import anyio
 import httpx
 import pytest
 
-from tests.events.conftest import EVENTS_PATH, EventReader, follow
-from tests.factories import create_project, generate, register
+from tests.support.events import EVENTS_PATH, EventReader, follow
+from tests.support.factories import create_project, generate, register
 
 pytestmark = pytest.mark.anyio
 PROGRESS_INTERVAL_S = 0.2  # at most five progress events a second per generation (issue 5, item 5)

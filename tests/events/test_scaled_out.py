@@ -6,9 +6,9 @@ import anyio
 import httpx
 import pytest
 
-from tests.events.conftest import EVENTS_PATH, EventReader, follow
-from tests.jobs.processes import ServiceProcess, free_port, serve, service_env, wait_until_serving
-from tests.factories import create_project, generate, register
+from tests.support.events import EVENTS_PATH, EventReader, follow
+from tests.support.factories import create_project, generate, register
+from tests.support.processes import ServiceProcess, free_port, serve, service_env, wait_until_serving
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 

@@ -10,9 +10,9 @@ import pytest
 
 from avatar_creator.db import Database
 from avatar_creator.generation.models import Generation
-from tests.events.conftest import EVENTS_PATH, EventReader
-from tests.jobs.processes import free_port, serve, service_env, wait_until_serving
-from tests.factories import create_project, generate, get_generation, register
+from tests.support.events import EVENTS_PATH, EventReader
+from tests.support.factories import create_project, generate, get_generation, register
+from tests.support.processes import free_port, serve, service_env, wait_until_serving
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 STREAMS = 50

@@ -7,8 +7,8 @@ import httpx
 import pytest
 
 from avatar_creator.events import EventSink
-from tests.events.conftest import EVENTS_PATH, EventReader, record
-from tests.factories import register
+from tests.support.events import EVENTS_PATH, EventReader, record
+from tests.support.factories import register
 
 pytestmark = pytest.mark.anyio
 

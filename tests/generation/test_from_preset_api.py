@@ -10,8 +10,8 @@ from avatar_creator.catalog import service as catalog_service
 from avatar_creator.catalog.data.presets import PRESETS
 from avatar_creator.catalog.models import Preset
 from avatar_creator.generation.models import Generation
-from tests.factories import create_project, register, wait_for_generations
-from tests.jobs.support import Ledger, running_service
+from tests.support.factories import create_project, register, wait_for_generations
+from tests.support.jobs import Ledger, running_service
 
 API = "/api/apps/avatar-creator"
 CAMEL = {"gender": "gender", "age_range": "ageRange", "ethnicity": "ethnicity", "body_type": "bodyType",

@@ -4,7 +4,6 @@ and the offline provider's avatar takes the reference's skin, hair and backgroun
 from __future__ import annotations
 
 import io
-import json
 
 import numpy as np
 import pytest
@@ -12,47 +11,26 @@ from PIL import Image
 
 from avatar_creator.providers.base import PROVIDER_REFUSED, ProviderError
 from avatar_creator.providers.offline import palette
-from tests.factories import create_project, generate, register, wait_for_generations
-from tests.jobs.support import Ledger, ScriptedProvider, running_service
-from tests.providers.conftest import _draw_face, encode
-from tests.providers.test_offline import LEFT_CHEEK, TOP_OF_HEAD, _share
-
-API = "/api/apps/avatar-creator"
-SKIN, HAIR, BACKGROUND = (250, 215, 190), (200, 150, 60), (40, 120, 60)  # a pairing the face finder sees
-FIELDS = {"name": "Like my photo", "prompt": "a portrait, no glasses, clean-shaven", "hairStyle": "bob"}
-
-
-def reference_photo(format: str = "PNG", **options) -> bytes:
-    return encode(_draw_face(skin=SKIN, hair=HAIR, background=BACKGROUND), format, **options)
-
-
-def from_reference(client, headers, project_id, *, image: bytes | None = None, expect=202, extra_headers=None,
-                   **fields) -> dict:
-    url = f"{API}/projects/{project_id}/avatars/from-reference"
-    headers = {**headers, **(extra_headers or {})}
-    if image is None:
-        response = client.post(url, json=fields, headers=headers)
-    else:
-        form = {key: json.dumps(value) if isinstance(value, list) else str(value) for key, value in fields.items()}
-        response = client.post(url, data=form, files={"image": ("photo.png", image, "image/png")}, headers=headers)
-    assert response.status_code == expect, response.text
-    return response.json()
+from tests.support.factories import create_project, generate, register, wait_for_generations
+from tests.support.jobs import Ledger, ScriptedProvider, running_service
+from tests.support.offline_avatars import LEFT_CHEEK, TOP_OF_HEAD, share
+from tests.support.references import (
+    API,
+    BACKGROUND,
+    FIELDS,
+    HAIR,
+    SKIN,
+    avatar_key,
+    draw_face,
+    encode,
+    from_reference,
+    reference_photo,
+    stored_image,
+)
 
 
 def balance(client, headers) -> int:
     return client.get("/api/credits/balance", headers=headers).json()["data"]["balance"]
-
-
-def stored_image(client, avatar) -> np.ndarray:
-    path = client.app.state.settings.files_dir / avatar_key(client, avatar["id"])
-    return np.asarray(Image.open(path).convert("RGB")).astype(int)
-
-
-def avatar_key(client, avatar_id: str) -> str:
-    from avatar_creator.avatars.models import Avatar
-
-    with client.app.state.database.session(write=False) as session:
-        return session.get(Avatar, avatar_id).storage_key
 
 
 @pytest.fixture
@@ -78,8 +56,8 @@ def test_an_uploaded_reference_lends_the_offline_avatar_its_colours(tmp_path, da
         assert first["personaPersonality"] == ["warm", "direct"] and first["hairStyle"] == "bob"
         pixels = stored_image(client, first)
     assert avatar.status_code in (200, 404)  # the avatar routes belong to another package
-    assert _share(pixels, LEFT_CHEEK, palette.to_hex(SKIN), tolerance=12) > 0.9
-    assert _share(pixels, TOP_OF_HEAD, palette.to_hex(HAIR), tolerance=12) > 0.6
+    assert share(pixels, LEFT_CHEEK, palette.to_hex(SKIN), tolerance=12) > 0.9
+    assert share(pixels, TOP_OF_HEAD, palette.to_hex(HAIR), tolerance=12) > 0.6
     for y, x in ((1, 1), (1, -2), (-2, 1), (-2, -2)):
         assert np.abs(pixels[y, x] - BACKGROUND).max() <= 12
     ledger.assert_exact(user["user"]["id"])
@@ -184,6 +162,6 @@ def test_not_enough_credits_is_402_with_nothing_stored(tmp_path, database_url):
         again = from_reference(client, user["headers"], project["id"], image=reference_photo(), extra_headers=key,
                                **FIELDS)
         assert again["generation"]["id"] == first["generation"]["id"] and balance(client, user["headers"]) == 8
-        different = encode(_draw_face(skin=(120, 75, 50), hair=(20, 15, 15), background=(230, 230, 220)))
+        different = encode(draw_face(skin=(120, 75, 50), hair=(20, 15, 15), background=(230, 230, 220)))
         from_reference(client, user["headers"], project["id"], image=different, extra_headers=key, expect=409,
                        **FIELDS)

@@ -12,11 +12,11 @@ from PIL import Image
 
 from avatar_creator.providers.diffusers import DiffusersProvider
 from avatar_creator.providers.huggingface import HuggingFaceProvider
-from tests.factories import create_project, register, wait_for_generations
-from tests.generation.test_from_reference_api import FIELDS, from_reference, reference_photo, stored_image
-from tests.jobs.support import Ledger, running_service
-from tests.providers.test_diffusers import save_tiny_stable_diffusion
-from tests.providers.test_huggingface import TOKEN, image_reply, json_reply, server  # noqa: F401 - a fixture
+from tests.support.factories import create_project, register, wait_for_generations
+from tests.support.huggingface import TOKEN, image_reply, json_reply
+from tests.support.jobs import Ledger, running_service
+from tests.support.references import FIELDS, from_reference, reference_photo, stored_image
+from tests.support.tiny_models import save_tiny_stable_diffusion
 
 
 class RecordingDiffusers(DiffusersProvider):
@@ -46,7 +46,7 @@ def tiny_model(tmp_path_factory):
     return folder / "model"
 
 
-def test_huggingface_gets_the_reference_as_image_to_image(tmp_path, database_url, ledger, server):  # noqa: F811
+def test_huggingface_gets_the_reference_as_image_to_image(tmp_path, database_url, ledger, server):
     server.script(image_reply(1024, 1024), json_reply(401, {"error": "Invalid credentials"}))
     provider = HuggingFaceProvider(token=TOKEN, base_url=f"{server.url}/models/black-forest-labs/FLUX.1-schnell")
     with running_service(tmp_path, database_url, workers=1, providers={"huggingface": provider}) as client:

@@ -6,8 +6,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.factories import create_project, generate, get_generation, register, wait_for_generations
-from tests.jobs.support import Ledger, running_service
+from tests.support.factories import create_project, generate, get_generation, register, wait_for_generations
+from tests.support.jobs import Ledger, running_service
 
 API = "/api/apps/avatar-creator"
 

@@ -9,9 +9,9 @@ import time
 import pytest
 
 from avatar_creator.providers.offline import OfflineProvider
-from tests.factories import create_project, generate, register, wait_for_generations
-from tests.jobs.support import Ledger, running_service
-from tests.providers.test_huggingface import Reply, image_reply, json_reply, provider_for, server  # noqa: F401
+from tests.support.factories import create_project, generate, register, wait_for_generations
+from tests.support.huggingface import Reply, image_reply, json_reply, provider_for
+from tests.support.jobs import Ledger, running_service
 
 
 @pytest.fixture
@@ -21,7 +21,7 @@ def ledger(database_url):
     ledger.close()
 
 
-def run(tmp_path, database_url, server, *, timeout_s: float = 30, max_attempts: int = 3):  # noqa: F811
+def run(tmp_path, database_url, server, *, timeout_s: float = 30, max_attempts: int = 3):
     """A service with ONE worker thread, the offline provider and the Hugging Face one pointed at ``server``."""
     providers = {"offline": OfflineProvider(), "huggingface": provider_for(server, timeout_s=timeout_s)}
     return running_service(tmp_path, database_url, workers=1, providers=providers, max_attempts=max_attempts,
@@ -38,7 +38,7 @@ def run_one(client, user, project) -> dict:
     return wait_for_generations(client, user["headers"], [queued["id"]])[0]
 
 
-def test_an_image_completes_with_an_avatar(tmp_path, database_url, ledger, server):  # noqa: F811
+def test_an_image_completes_with_an_avatar(tmp_path, database_url, ledger, server):
     server.script(image_reply(256, 256))
     with run(tmp_path, database_url, server) as client:
         user = register(client)
@@ -51,7 +51,7 @@ def test_an_image_completes_with_an_avatar(tmp_path, database_url, ledger, serve
 
 
 def test_a_cold_model_waits_its_estimated_time_without_holding_the_worker(tmp_path, database_url, ledger,
-                                                                           server):  # noqa: F811
+                                                                           server):
     server.script(json_reply(503, {"error": "Model is currently loading", "estimated_time": 1.5}),
                   image_reply(256, 256))
     with run(tmp_path, database_url, server) as client:
@@ -71,7 +71,7 @@ def test_a_cold_model_waits_its_estimated_time_without_holding_the_worker(tmp_pa
     ledger.assert_exact(user["user"]["id"])
 
 
-def test_a_rate_limit_is_retried_after_retry_after(tmp_path, database_url, ledger, server):  # noqa: F811
+def test_a_rate_limit_is_retried_after_retry_after(tmp_path, database_url, ledger, server):
     server.script(json_reply(429, {"error": "Too many requests"}, {"Retry-After": "1"}), image_reply(256, 256))
     with run(tmp_path, database_url, server) as client:
         user = register(client)
@@ -88,7 +88,7 @@ def test_a_rate_limit_is_retried_after_retry_after(tmp_path, database_url, ledge
     (json_reply(500, {"error": "Internal error"}), "PROVIDER_UNAVAILABLE", 3),
 ])
 def test_failures_are_classified_and_refunded_once(tmp_path, database_url, ledger, server, reply, code,
-                                                   requests):  # noqa: F811
+                                                   requests):
     server.script(*[reply] * 3)
     with run(tmp_path, database_url, server) as client:
         user = register(client)
@@ -101,7 +101,7 @@ def test_failures_are_classified_and_refunded_once(tmp_path, database_url, ledge
     ledger.assert_exact(user["user"]["id"])
 
 
-def test_a_hang_fails_with_provider_timeout(tmp_path, database_url, ledger, server):  # noqa: F811
+def test_a_hang_fails_with_provider_timeout(tmp_path, database_url, ledger, server):
     server.script(Reply(hang=True))
     with run(tmp_path, database_url, server, timeout_s=0.5, max_attempts=1) as client:
         user = register(client)
@@ -111,7 +111,7 @@ def test_a_hang_fails_with_provider_timeout(tmp_path, database_url, ledger, serv
     ledger.assert_exact(user["user"]["id"])
 
 
-def test_apps_list_the_configured_providers_and_readiness_reports_them(tmp_path, database_url, server):  # noqa: F811
+def test_apps_list_the_configured_providers_and_readiness_reports_them(tmp_path, database_url, server):
     with run(tmp_path, database_url, server) as client:
         app = client.get("/api/apps").json()["apps"][0]
         assert app["providers"] == ["huggingface", "offline"] and app["defaultProvider"] == "offline"

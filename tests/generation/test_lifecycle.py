@@ -8,8 +8,8 @@ import pytest
 
 from avatar_creator.db import db_now
 from avatar_creator.generation.models import Generation
-from tests.factories import create_project, generate, get_generation, register, wait_for_generations
-from tests.jobs.support import Ledger, running_service
+from tests.support.factories import create_project, generate, get_generation, register, wait_for_generations
+from tests.support.jobs import Ledger, running_service
 
 API = "/api/apps/avatar-creator"
 SLOW = {"offline_step_delay_ms": 250}  # four pauses: a job takes about a second

@@ -17,8 +17,8 @@ from avatar_creator.jobs import queue
 from avatar_creator.jobs.doorbell import LocalDoorbell
 from avatar_creator.projects.models import Project
 from avatar_creator.storage import LocalStorage
-from tests.conftest import make_settings
-from tests.jobs.support import Ledger
+from tests.support.jobs import Ledger
+from tests.support.settings import make_settings
 
 
 @dataclass

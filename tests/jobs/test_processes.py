@@ -17,9 +17,9 @@ from sqlalchemy import select
 
 from avatar_creator.generation.models import Generation
 from avatar_creator.jobs.models import WorkerProcess
-from tests.factories import create_project, generate, get_generation, register, wait_for_generations
-from tests.jobs.processes import ServiceProcess, free_port, serve, service_env, wait_until_serving
-from tests.jobs.support import Ledger, running_service
+from tests.support.factories import create_project, generate, get_generation, register, wait_for_generations
+from tests.support.jobs import Ledger, running_service
+from tests.support.processes import ServiceProcess, free_port, serve, service_env, wait_until_serving
 
 pytestmark = pytest.mark.slow
 
@@ -91,9 +91,9 @@ def times_to_rerun(ledger: Ledger, killed: dict[str, int], since: float, timeout
 
 
 def assert_prompt_reruns(killed: dict[str, int], rerun: dict[str, float]) -> None:
-    """A job killed on its first attempt runs again well before its lease would expire. One killed again waits out a longer backoff
-    (2 s × 2^(n−1), +20 % jitter, before the n-th retry), and then runs within the same ~2.6 s of detection and
-    pickup."""
+    """A job killed on its first attempt runs again well before its lease would expire. One killed again waits out a
+    longer backoff (2 s × 2^(n−1), +20 % jitter, before the n-th retry), and then runs within the same ~2.6 s of
+    detection and pickup."""
     for generation_id, attempt in killed.items():
         longest_backoff = 2.0 * 2 ** (attempt - 1) * 1.2
         assert rerun[generation_id] <= longest_backoff + RECOVERY_LIMIT_S - 2.4, (attempt, rerun[generation_id])

@@ -11,9 +11,9 @@ from avatar_creator.db import db_now
 from avatar_creator.generation.models import Generation
 from avatar_creator.jobs import queue
 from avatar_creator.jobs.reaper import reap_once
-from avatar_creator.providers.offline import OfflineProvider
-from avatar_creator.providers.base import GenerationRequest
 from avatar_creator.jobs.worker import make_thumbnail
+from avatar_creator.providers.base import GenerationRequest
+from avatar_creator.providers.offline import OfflineProvider
 
 
 def claim(database, signals, worker_id="w1", lease_seconds=5.0) -> Generation | None:

@@ -17,8 +17,8 @@ from avatar_creator.jobs import liveness, queue
 from avatar_creator.jobs.models import WorkerProcess
 from avatar_creator.jobs.reaper import reap_once
 from avatar_creator.providers.base import PROVIDER_REFUSED, PROVIDER_UNAVAILABLE, ProviderError
-from tests.factories import create_project, generate, register, wait_for_generations
-from tests.jobs.support import ScriptedProvider, running_service
+from tests.support.factories import create_project, generate, register, wait_for_generations
+from tests.support.jobs import ScriptedProvider, running_service
 
 FAST_RETRIES = {"retry_base_seconds": 0.05, "workers": 1}
 

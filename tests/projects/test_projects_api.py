@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.factories import create_project, register
+from tests.support.factories import create_project, register
 
 PROJECTS = "/api/apps/avatar-creator/projects"
 

@@ -20,10 +20,8 @@ from avatar_creator.providers.offline import MODEL, OfflineProvider, palette
 from avatar_creator.providers.offline.look import BACKGROUNDS
 from avatar_creator.providers.offline.rasterise import default_rasteriser
 from avatar_creator.providers.offline.svg import to_pixel
+from tests.support.offline_avatars import LEFT_CHEEK, RIGHT_CHEEK, TOP_OF_HEAD, share
 
-# Regions of the figure (python_avatars units; the head spans x 76–188, the eyes sit at y 112).
-TOP_OF_HEAD = (112, 22, 152, 40)
-LEFT_CHEEK, RIGHT_CHEEK = (90, 130, 102, 142), (162, 130, 174, 142)
 NO_EXTRAS = "no glasses, clean-shaven"  # keeps the cheeks bare for the skin checks
 
 
@@ -42,14 +40,6 @@ def _generate(request, provider=None, **callbacks):
 
 def _pixels(result) -> np.ndarray:
     return np.asarray(Image.open(io.BytesIO(result.image)).convert("RGB")).astype(int)
-
-
-def _share(pixels: np.ndarray, box, colour: str, tolerance: int = 6) -> float:
-    """The fraction of the figure box ``box`` painted ``colour``."""
-    height, width, _ = pixels.shape
-    (left, top), (right, bottom) = to_pixel(*box[:2], width, height), to_pixel(*box[2:], width, height)
-    region = pixels[top:bottom, left:right]
-    return float((np.abs(region - palette.to_rgb(colour)).max(axis=2) <= tolerance).mean())
 
 
 def _corners(pixels: np.ndarray) -> list[str]:
@@ -109,7 +99,7 @@ def test_hair_takes_the_asked_colour(prompt, attributes, expected):
     for seed in (1, 2, 3):
         pixels = _pixels(_generate(_request(prompt, seed=seed, **attributes)))
 
-        assert _share(pixels, TOP_OF_HEAD, expected) > 0.6
+        assert share(pixels, TOP_OF_HEAD, expected) > 0.6
 
 
 @pytest.mark.parametrize(("skin_tone", "expected"), [("very fair", "#FFE3CC"), ("olive", "#C99A6B"),
@@ -118,14 +108,14 @@ def test_skin_takes_the_asked_tone(skin_tone, expected):
     for seed in (1, 2):
         pixels = _pixels(_generate(_request(NO_EXTRAS, seed=seed, skin_tone=skin_tone)))
 
-        assert _share(pixels, LEFT_CHEEK, expected) > 0.9
-        assert _share(pixels, RIGHT_CHEEK, expected) > 0.9
+        assert share(pixels, LEFT_CHEEK, expected) > 0.9
+        assert share(pixels, RIGHT_CHEEK, expected) > 0.9
 
 
 def test_skin_named_in_the_prompt_counts_too():
     pixels = _pixels(_generate(_request(f"an olive-skinned man, {NO_EXTRAS}")))
 
-    assert _share(pixels, LEFT_CHEEK, palette.SKIN["olive"]) > 0.9
+    assert share(pixels, LEFT_CHEEK, palette.SKIN["olive"]) > 0.9
 
 
 def test_the_background_takes_a_colour_named_in_the_prompt():
@@ -153,16 +143,16 @@ def test_a_hijab_covers_the_head(asked):
         pixels = _pixels(result)
 
         assert result.metadata["parts"]["top"] == "hijab"
-        assert _share(pixels, TOP_OF_HEAD, palette.HAIR["red"], tolerance=30) == 0
+        assert share(pixels, TOP_OF_HEAD, palette.HAIR["red"], tolerance=30) == 0
         if asked["prompt"] != "blue":
-            assert _share(pixels, TOP_OF_HEAD, palette.FABRIC["blue"], tolerance=30) > 0.5
+            assert share(pixels, TOP_OF_HEAD, palette.FABRIC["blue"], tolerance=30) > 0.5
 
 
 def test_a_turban_covers_the_head():
     result = _generate(_request("a Sikh man in a turban", hair_color="red"))
 
     assert result.metadata["parts"]["top"] == "turban"
-    assert _share(_pixels(result), TOP_OF_HEAD, palette.HAIR["red"], tolerance=30) == 0
+    assert share(_pixels(result), TOP_OF_HEAD, palette.HAIR["red"], tolerance=30) == 0
 
 
 def test_the_asked_eye_colour_fills_the_irises():
@@ -315,7 +305,7 @@ def test_resvg_draws_the_same_avatar_where_cairo_is_missing(without_cairo):
     pixels = _pixels(result)
     assert pixels.shape == (120, 200, 3)
     assert set(_corners(pixels)) == {palette.FABRIC["yellow"]}
-    assert _share(pixels, LEFT_CHEEK, palette.SKIN["olive"]) > 0.9
+    assert share(pixels, LEFT_CHEEK, palette.SKIN["olive"]) > 0.9
 
 
 def test_a_reference_photo_lends_its_skin_hair_and_background(face_photo):
@@ -325,8 +315,8 @@ def test_a_reference_photo_lends_its_skin_hair_and_background(face_photo):
     pixels = _pixels(result)
 
     assert result.metadata["reference_colours"]["face_found"]
-    assert _share(pixels, LEFT_CHEEK, "#FAD7BE", tolerance=12) > 0.9
-    assert _share(pixels, TOP_OF_HEAD, "#C8963C", tolerance=12) > 0.6
+    assert share(pixels, LEFT_CHEEK, "#FAD7BE", tolerance=12) > 0.9
+    assert share(pixels, TOP_OF_HEAD, "#C8963C", tolerance=12) > 0.6
     assert all(palette.distance(corner, "#28783C") < 12 for corner in _corners(pixels))
 
 
@@ -336,8 +326,8 @@ def test_what_the_user_asked_wins_over_the_reference(face_photo):
     pixels = _pixels(_generate(_request(f"on a pink background, {NO_EXTRAS}", reference=photo, strength=0.0,
                                         hair_style="bob", hair_color="black", skin_tone="very fair")))
 
-    assert _share(pixels, TOP_OF_HEAD, palette.HAIR["black"]) > 0.6
-    assert _share(pixels, LEFT_CHEEK, palette.SKIN["very fair"]) > 0.9
+    assert share(pixels, TOP_OF_HEAD, palette.HAIR["black"]) > 0.6
+    assert share(pixels, LEFT_CHEEK, palette.SKIN["very fair"]) > 0.9
     assert set(_corners(pixels)) == {palette.FABRIC["pink"]}
 
 

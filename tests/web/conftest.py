@@ -7,8 +7,6 @@ Chromium or Playwright the browser tests skip with a reason, unless AVATAR_TEST_
 from __future__ import annotations
 
 import os
-import re
-import secrets
 import shutil
 import socket
 import subprocess
@@ -21,16 +19,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import TEST_SECRET, unavailable
-from tests.factories import PASSWORD
+from tests.support.settings import TEST_SECRET, unavailable
+from tests.support.web import DESKTOP
 
 REPO = Path(__file__).resolve().parents[2]
-SCREENSHOTS = REPO / "docs" / "screenshots"
 CHROMIUM = os.environ.get("AVATAR_TEST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
-DESKTOP = {"width": 1280, "height": 800}
-PHONE = {"width": 375, "height": 812}
 STARTUP_SECONDS = 30
 STEP_DELAY_MS = 700  # the offline provider's pause per step (5 steps): slow enough to watch, cancel and reload
 
@@ -131,44 +126,6 @@ def page(browser, live_server):
     context.close()
 
 
-def page_csrf(html: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-
-
-def sign_up(client, email: str = "web@example.com") -> str:
-    """Register through the web form with a TestClient; returns the signed-in pages' CSRF token."""
-    client.get("/register")
-    response = client.post("/register", data={"csrf_token": client.cookies["avatar_csrf"], "email": email,
-                                              "password": PASSWORD})
-    assert response.status_code == 200 and response.url.path == "/projects", response.text
-    return page_csrf(response.text)
-
-
-def register_user(page, *, name: str = "Ada Lovelace", email: str | None = None) -> str:
-    """Sign up through the register form; returns the email. The page ends on the projects page."""
-    from playwright.sync_api import expect
-
-    email = email or f"web-{secrets.token_hex(4)}@example.com"
-    page.goto("/register")
-    page.get_by_label("Your name").fill(name)
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Create account").click()
-    expect(page).to_have_url("/projects")
-    return email
-
-
-def create_project(page, name: str) -> None:
-    """Create a project through the New project dialog; the page ends on the new project's page."""
-    from playwright.sync_api import expect
-
-    page.goto("/projects")
-    page.get_by_role("button", name="New project").first.click()
-    page.get_by_role("dialog", name="New project").get_by_label("Name").fill(name)
-    page.get_by_role("dialog", name="New project").get_by_role("button", name="Create project").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text(name)
-
-
 @pytest.fixture(scope="session")
 def photos(tmp_path_factory) -> dict[str, Path]:
     """A portrait the upload accepts and one too small to be an avatar, drawn here."""
@@ -182,16 +139,3 @@ def photos(tmp_path_factory) -> dict[str, Path]:
     portrait.save(folder / "portrait.jpg", quality=90)
     Image.new("RGB", (40, 40), (200, 80, 80)).save(folder / "tiny.png")
     return {"portrait": folder / "portrait.jpg", "tiny": folder / "tiny.png"}
-
-
-def screenshot(page, name: str) -> None:
-    """Save the page at 1280 and 375 px under docs/screenshots, and check nothing overflows the phone's width."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.evaluate("document.querySelectorAll('[data-toast]').forEach(toast => toast.remove())")
-    for viewport in (DESKTOP, PHONE):
-        page.set_viewport_size(viewport)
-        page.evaluate("document.fonts.ready")
-        overflow = page.evaluate("document.documentElement.scrollWidth")
-        assert overflow <= viewport["width"], f"{name} is {overflow}px wide at {viewport['width']}px"
-        page.screenshot(path=SCREENSHOTS / f"{name}-{viewport['width']}.png", full_page=True)
-    page.set_viewport_size(DESKTOP)

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from tests.factories import PASSWORD
-from tests.web.conftest import register_user, screenshot
+from tests.support.factories import PASSWORD
+from tests.support.web import register_user, screenshot
 
 pytest.importorskip("playwright", reason="playwright is not installed (pip install -e '.[dev]')")
 from playwright.sync_api import expect  # noqa: E402

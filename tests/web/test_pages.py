@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 from avatar_creator.deps import CSRF_COOKIE
-from tests.factories import PASSWORD
-from tests.web.conftest import sign_up
+from tests.support.factories import PASSWORD
+from tests.support.web import sign_up
 
 HTML = {"accept": "text/html"}
 

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.web.conftest import create_project, register_user, screenshot
+from tests.support.web import create_project, register_user, screenshot
 
 pytest.importorskip("playwright", reason="playwright is not installed (pip install -e '.[dev]')")
 from playwright.sync_api import expect  # noqa: E402

@@ -10,8 +10,8 @@ from PIL import Image
 
 from avatar_creator.app import create_app
 from avatar_creator.web.project_routes import PAGE_SIZE
-from tests.conftest import make_settings
-from tests.web.conftest import sign_up
+from tests.support.settings import make_settings
+from tests.support.web import sign_up
 
 HTMX = {"HX-Request": "true"}
 

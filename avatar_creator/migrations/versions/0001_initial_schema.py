@@ -1,14 +1,14 @@
 """initial schema
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-26 16:14:42.484242
 """
 
-from alembic import op
 import sqlalchemy as sa
-import avatar_creator.db
+from alembic import op
 
+import avatar_creator.db
 
 revision = '0001'
 down_revision = None
@@ -113,9 +113,11 @@ def upgrade() -> None:
     sa.Column('reference_type', sa.String(length=32), nullable=True),
     sa.Column('reference_id', sa.String(length=64), nullable=True),
     sa.Column('created_at', avatar_creator.db.UTCDateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_credit_transactions_user_id_users'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'],
+        name=op.f('fk_credit_transactions_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_credit_transactions')),
-    sa.UniqueConstraint('type', 'reference_type', 'reference_id', name=op.f('uq_credit_transactions_type_reference_type_reference_id'))
+    sa.UniqueConstraint('type', 'reference_type', 'reference_id',
+        name=op.f('uq_credit_transactions_type_reference_type_reference_id'))
     )
     with op.batch_alter_table('credit_transactions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_credit_transactions_created_at'), ['created_at'], unique=False)
@@ -142,7 +144,8 @@ def upgrade() -> None:
     sa.Column('request_hash', sa.String(length=64), nullable=False),
     sa.Column('batch_id', sa.String(length=32), nullable=False),
     sa.Column('created_at', avatar_creator.db.UTCDateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_idempotency_keys_user_id_users'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'],
+        name=op.f('fk_idempotency_keys_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_idempotency_keys')),
     sa.UniqueConstraint('user_id', 'key', name=op.f('uq_idempotency_keys_user_id_key'))
     )
@@ -197,7 +200,8 @@ def upgrade() -> None:
     sa.Column('last_used_at', avatar_creator.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('created_at', avatar_creator.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', avatar_creator.db.UTCDateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['project_id'], ['projects.id'], name=op.f('fk_avatars_project_id_projects'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['project_id'], ['projects.id'],
+        name=op.f('fk_avatars_project_id_projects'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_avatars_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_avatars'))
     )
@@ -216,7 +220,8 @@ def upgrade() -> None:
     sa.Column('reference_type', sa.String(length=50), nullable=True),
     sa.Column('metadata', sa.JSON(), nullable=True),
     sa.Column('created_at', avatar_creator.db.UTCDateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['avatar_id'], ['avatars.id'], name=op.f('fk_avatar_usage_avatar_id_avatars'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['avatar_id'], ['avatars.id'],
+        name=op.f('fk_avatar_usage_avatar_id_avatars'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_avatar_usage_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_avatar_usage'))
     )
@@ -256,9 +261,12 @@ def upgrade() -> None:
     sa.Column('created_at', avatar_creator.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('started_at', avatar_creator.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('completed_at', avatar_creator.db.UTCDateTime(timezone=True), nullable=True),
-    sa.ForeignKeyConstraint(['avatar_id'], ['avatars.id'], name=op.f('fk_generations_avatar_id_avatars'), ondelete='SET NULL'),
-    sa.ForeignKeyConstraint(['project_id'], ['projects.id'], name=op.f('fk_generations_project_id_projects'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['reference_avatar_id'], ['avatars.id'], name=op.f('fk_generations_reference_avatar_id_avatars'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['avatar_id'], ['avatars.id'],
+        name=op.f('fk_generations_avatar_id_avatars'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['project_id'], ['projects.id'],
+        name=op.f('fk_generations_project_id_projects'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['reference_avatar_id'], ['avatars.id'],
+        name=op.f('fk_generations_reference_avatar_id_avatars'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_generations_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_generations'))
     )

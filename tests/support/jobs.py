@@ -25,7 +25,7 @@ from avatar_creator.providers.base import (
     ProviderError,
 )
 from avatar_creator.providers.offline import OfflineProvider
-from tests.conftest import make_settings
+from tests.support.settings import make_settings
 
 
 @contextmanager

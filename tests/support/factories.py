@@ -32,8 +32,8 @@ GENERATE_BODY = {"name": "Ada", "prompt": "a friendly astronaut with short hair"
 TERMINAL = ("completed", "failed", "cancelled")
 
 
-def generate(client: TestClient, headers: dict, project_id: str, *, expect: int = 202, extra_headers: dict | None = None,
-             **body) -> dict:
+def generate(client: TestClient, headers: dict, project_id: str, *, expect: int = 202,
+             extra_headers: dict | None = None, **body) -> dict:
     """POST a generate request (small images by default); returns the JSON reply."""
     response = client.post(f"/api/apps/avatar-creator/projects/{project_id}/avatars/generate",
                            json={**GENERATE_BODY, **body}, headers={**headers, **(extra_headers or {})})
