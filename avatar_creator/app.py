@@ -20,10 +20,11 @@ from avatar_creator.credits.routes import router as credits_router
 from avatar_creator.db import Database
 from avatar_creator.events import build_event_sink
 from avatar_creator.events.routes import router as events_router
+from avatar_creator.generation import service as generation_service
 from avatar_creator.generation.routes import router as generation_router
+from avatar_creator.generation.runner import build_runtime
 from avatar_creator.generation.source_routes import router as generation_sources_router
 from avatar_creator.jobs.health import worker_check
-from avatar_creator.jobs.runtime import build_runtime
 from avatar_creator.platform_routes import router as platform_router
 from avatar_creator.providers.base import Provider
 from avatar_creator.providers.registry import providers_check
@@ -43,7 +44,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings.prepare()
     database = Database(settings.resolved_database_url)
     storage = LocalStorage(settings.files_dir)
-    events = build_event_sink(settings, database)
+    events = build_event_sink(settings, database, queue_head=generation_service.queue_head)
     jobs = build_runtime(settings, database, storage=storage, events=events)
 
     @asynccontextmanager

@@ -17,6 +17,7 @@ from avatar_creator.errors import Unauthorized, ValidationFailed
 from avatar_creator.events import service, tickets
 from avatar_creator.events.broadcast import Broadcaster, Subscription
 from avatar_creator.events.stream import event_stream
+from avatar_creator.generation import service as generation_service
 
 router = APIRouter(prefix="/api/apps/avatar-creator", tags=["events"])
 
@@ -88,7 +89,7 @@ def _opening(database: Database, user_id: str, after_id: int | None) -> tuple[in
     with database.session(write=False) as session:
         if after_id is None:
             after_id = service.latest_id(session=session, user_id=user_id) or 0
-        return after_id, service.queue_head(session=session)
+        return after_id, generation_service.queue_head(session=session)
 
 
 def _read(database: Database, user_id: str, after: int, before: int | None, limit: int) -> list[service.Event]:

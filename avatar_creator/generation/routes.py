@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Header, Query, Request, status
 
 from avatar_creator.deps import CurrentUser, SessionDep, SettingsDep, limit_by_user
-from avatar_creator.generation import service
+from avatar_creator.generation import lifecycle, service
 from avatar_creator.generation.models import Generation
 from avatar_creator.generation.schemas import GenerateIn
 
@@ -27,13 +27,13 @@ def _shaped(session, generations: list[Generation]) -> list[dict]:
 def generate(project_id: str, body: GenerateIn, request: Request, user: CurrentUser, session: SessionDep,
              settings: SettingsDep, idempotency_key: IdempotencyKey = None) -> dict:
     jobs = request.app.state.jobs
-    batch = service.create(session=session, settings=settings, provider_names=jobs.provider_names(),
-                           user_id=user.id, project_id=project_id, body=body, idempotency_key=idempotency_key,
-                           signals=jobs.signals)
+    batch = lifecycle.create(session=session, settings=settings, provider_names=jobs.provider_names(),
+                             user_id=user.id, project_id=project_id, body=body, idempotency_key=idempotency_key,
+                             signals=jobs.signals)
     return batch_reply(session, batch)
 
 
-def batch_reply(session, batch: service.Batch) -> dict:
+def batch_reply(session, batch: lifecycle.Batch) -> dict:
     """The 202 answer of every way of queueing avatars (generate, from-preset, from-reference)."""
     generations = _shaped(session, batch.generations)
     return {"generations": generations, "generation": generations[0] if generations else None,
@@ -58,8 +58,8 @@ def get_generation(generation_id: str, user: CurrentUser, session: SessionDep) -
 
 @router.post(f"{PREFIX}/generations/{{generation_id}}/cancel")
 def cancel_generation(generation_id: str, request: Request, user: CurrentUser, session: SessionDep) -> dict:
-    generation = service.cancel(session=session, user_id=user.id, generation_id=generation_id,
-                                signals=request.app.state.jobs.signals)
+    generation = lifecycle.cancel(session=session, user_id=user.id, generation_id=generation_id,
+                                  signals=request.app.state.jobs.signals)
     return {"generation": service.to_api(generation)}
 
 
@@ -67,8 +67,8 @@ def cancel_generation(generation_id: str, request: Request, user: CurrentUser, s
              dependencies=[limit_by_user("generate")])
 def retry_generation(generation_id: str, request: Request, user: CurrentUser, session: SessionDep,
                      settings: SettingsDep) -> dict:
-    generation = service.retry(session=session, settings=settings, user_id=user.id, generation_id=generation_id,
-                               signals=request.app.state.jobs.signals)
+    generation = lifecycle.retry(session=session, settings=settings, user_id=user.id, generation_id=generation_id,
+                                 signals=request.app.state.jobs.signals)
     return {"generation": _shaped(session, [generation])[0]}
 
 

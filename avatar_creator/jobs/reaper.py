@@ -2,8 +2,9 @@
 
 Each pass: jobs whose lease ran out, or whose worker process on this host is gone, go back to pending with backoff
 (or fail and are refunded after their last attempt); pending jobs that no live worker claimed within
-``AVATAR_MAX_QUEUE_WAIT`` fail with ``NO_WORKER`` and are refunded. Every change is conditional, so any number of
-reapers can run at once without doubling anything.
+``AVATAR_MAX_QUEUE_WAIT`` fail with ``NO_WORKER`` and are refunded. What each outcome means is the handler's
+(``jobs.handler.JobHandler``). Every change is conditional, so any number of reapers can run at once without doubling
+anything, and a row another transaction holds is skipped until the next pass, never waited for.
 """
 
 from __future__ import annotations
@@ -13,13 +14,12 @@ import threading
 import time
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, select
 
 from avatar_creator.db import Database, db_now
 from avatar_creator.events import service as events_service
-from avatar_creator.generation import service as generation_service
-from avatar_creator.generation.models import Generation
 from avatar_creator.jobs import liveness, queue
+from avatar_creator.jobs.handler import JobHandler
 from avatar_creator.jobs.models import WorkerProcess
 from avatar_creator.settings import Settings
 
@@ -43,31 +43,24 @@ def live_worker_count(*, session, settings: Settings, known_dead: list[str] = ()
                                  WorkerProcess.id.not_in(known_dead)))
 
 
-def reap_once(*, database: Database, settings: Settings, signals: queue.Signals, backoff: queue.Backoff) -> ReapReport:
+def reap_once(*, database: Database, settings: Settings, handler: JobHandler, backoff: queue.Backoff) -> ReapReport:
     """One pass of every rule; returns what it changed."""
     report = ReapReport()
     with database.session(write=False) as session:
         dead_workers = _dead_local_workers(session)
-        lost = session.execute(
-            select(Generation.id, Generation.attempt).where(
-                Generation.status == "processing",
-                or_(Generation.lease_until < db_now(), Generation.worker_id.in_(dead_workers)))
-        ).all()
+        lost = handler.queue.lost(session=session, dead_workers=dead_workers)
         no_live_worker = live_worker_count(session=session, settings=settings, known_dead=dead_workers) == 0
-        unclaimed = session.scalars(
-            select(Generation.id).where(Generation.status == "pending",
-                                        Generation.available_at < db_now(-settings.max_queue_wait))
-        ).all() if no_live_worker else []
-    for generation_id, attempt in lost:
+        unclaimed = handler.queue.unclaimed(session=session, waited_seconds=settings.max_queue_wait) \
+            if no_live_worker else []
+    for attempt in lost:
         with database.session() as session:
-            outcome = queue.recover(session=session, attempt=queue.Attempt(generation_id, attempt),
-                                    dead_workers=dead_workers, backoff=backoff, signals=signals)
+            outcome = handler.recover(session=session, attempt=attempt, dead_workers=dead_workers, backoff=backoff)
         report.recovered += outcome == "pending"
         report.failed += outcome == "failed"
-    for generation_id in unclaimed:
+    for job_id in unclaimed:
         with database.session() as session:
-            report.unclaimed += queue.fail_unclaimed(session=session, generation_id=generation_id,
-                                                     waited_seconds=settings.max_queue_wait, signals=signals)
+            report.unclaimed += handler.fail_unclaimed(session=session, job_id=job_id,
+                                                       waited_seconds=settings.max_queue_wait)
     if dead_workers:
         with database.session() as session:
             session.execute(delete(WorkerProcess).where(WorkerProcess.id.in_(dead_workers)))
@@ -77,10 +70,10 @@ def reap_once(*, database: Database, settings: Settings, signals: queue.Signals,
     return report
 
 
-def prune(*, database: Database) -> None:
-    """Forget old idempotency keys, events older than a day and workers silent for an hour."""
+def prune(*, database: Database, handler: JobHandler) -> None:
+    """Forget what the handler keeps only a while, events older than a day and workers silent for an hour."""
     with database.session() as session:
-        generation_service.prune_idempotency_keys(session=session)
+        handler.prune(session=session)
         events_service.prune(session=session)
         session.execute(delete(WorkerProcess).where(WorkerProcess.heartbeat_at < db_now(-FORGET_WORKERS_AFTER_S)))
 
@@ -88,10 +81,10 @@ def prune(*, database: Database) -> None:
 class Reaper:
     """Runs ``reap_once`` every ``AVATAR_REAPER_INTERVAL_SECONDS`` in a daemon thread."""
 
-    def __init__(self, *, database: Database, settings: Settings, signals: queue.Signals):
+    def __init__(self, *, database: Database, settings: Settings, handler: JobHandler):
         self._database = database
         self._settings = settings
-        self._signals = signals
+        self._handler = handler
         self._backoff = queue.Backoff(base_seconds=settings.retry_base_seconds,
                                       max_seconds=settings.retry_max_seconds)
         self._stopping = threading.Event()
@@ -112,10 +105,10 @@ class Reaper:
         failing = False
         while not stopping.is_set():
             try:
-                reap_once(database=self._database, settings=self._settings, signals=self._signals,
+                reap_once(database=self._database, settings=self._settings, handler=self._handler,
                           backoff=self._backoff)
                 if time.monotonic() - last_prune > PRUNE_EVERY_S:
-                    prune(database=self._database)
+                    prune(database=self._database, handler=self._handler)
                     last_prune = time.monotonic()
                 failing = False
             except Exception as error:  # the database may be down: say so once, keep trying

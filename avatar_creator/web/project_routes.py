@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
@@ -12,12 +10,11 @@ from avatar_creator.auth.models import User
 from avatar_creator.avatars import service as avatars_service
 from avatar_creator.avatars.models import SOURCE_TYPES
 from avatar_creator.credits import service as credits_service
-from avatar_creator.db import utcnow
 from avatar_creator.deps import SessionDep, SettingsDep
 from avatar_creator.errors import AppError, InsufficientCredits
-from avatar_creator.generation import deletes
+from avatar_creator.generation import deletes, lifecycle
 from avatar_creator.generation import service as generation_service
-from avatar_creator.platform_routes import costs
+from avatar_creator.generation.pricing import costs
 from avatar_creator.projects import service as projects_service
 from avatar_creator.web import choices, forms, uploads
 from avatar_creator.web.errors import WEB_TAG
@@ -26,9 +23,6 @@ from avatar_creator.web.session import FormDep, VerifiedUser, WebUser, limit_by_
 
 router = APIRouter(tags=[WEB_TAG], include_in_schema=False)
 PAGE_SIZE = 24
-SHOWN_STATUSES = ("processing", "pending", "failed", "cancelled")
-ENDED_SHOWN_FOR = timedelta(hours=1)  # failed and cancelled work stays in the panel this long, to be retried
-PANEL_LIMIT = 20
 
 
 def _filters(project_id: str, source: str | None, favorite: bool) -> avatars_service.AvatarFilter:
@@ -55,16 +49,7 @@ def _gallery(request: Request, session: Session, user: User, project_id: str, so
 
 
 def _panel(session: Session, user: User, project_id: str) -> dict:
-    """The project's unfinished work (and recent failures to retry), with each pending one's place in the queue."""
-    since = utcnow() - ENDED_SHOWN_FOR
-    found = {status: generation_service.list_for_user(session=session, user_id=user.id, status=status,
-                                                      project_id=project_id, limit=PANEL_LIMIT)
-             for status in SHOWN_STATUSES}
-    positions = generation_service.queue_positions(session=session, generations=found["pending"])
-    found["pending"].sort(key=lambda generation: positions.get(generation.id, 0))
-    ended = [g for status in ("failed", "cancelled") for g in found[status] if g.created_at >= since]
-    shown = found["processing"] + found["pending"] + sorted(ended, key=lambda g: g.created_at, reverse=True)
-    return {"generations": shown[:PANEL_LIMIT], "positions": positions}
+    return generation_service.generating_panel(session=session, user_id=user.id, project_id=project_id)
 
 
 def project_page_response(request: Request, session: Session, user: User, project_id: str, *,
@@ -175,7 +160,7 @@ def generate(project_id: str, request: Request, user: VerifiedUser, form: FormDe
     body, errors = forms.parse_generate(form)
     if body:
         try:
-            batch = generation_service.create(
+            batch = lifecycle.create(
                 session=session, settings=settings, provider_names=request.app.state.jobs.provider_names(),
                 user_id=user.id, project_id=project_id, body=body, idempotency_key=None,
                 signals=request.app.state.jobs.signals)
@@ -203,8 +188,8 @@ def _panel_after(request: Request, session: Session, user: User, project_id: str
 
 @router.post("/generations/{generation_id}/cancel")
 def cancel_generation(generation_id: str, request: Request, user: VerifiedUser, session: SessionDep) -> Response:
-    generation = generation_service.cancel(session=session, user_id=user.id, generation_id=generation_id,
-                                           signals=request.app.state.jobs.signals)
+    generation = lifecycle.cancel(session=session, user_id=user.id, generation_id=generation_id,
+                                  signals=request.app.state.jobs.signals)
     return _panel_after(request, session, user, generation.project_id,
                         f"Cancelled “{generation.name}”; {generation.refunded} credits are back.")
 
@@ -212,7 +197,7 @@ def cancel_generation(generation_id: str, request: Request, user: VerifiedUser, 
 @router.post("/generations/{generation_id}/retry", dependencies=[limit_by_web_user("generate")])
 def retry_generation(generation_id: str, request: Request, user: VerifiedUser, session: SessionDep,
                      settings: SettingsDep) -> Response:
-    generation = generation_service.retry(session=session, settings=settings, user_id=user.id,
-                                          generation_id=generation_id, signals=request.app.state.jobs.signals)
+    generation = lifecycle.retry(session=session, settings=settings, user_id=user.id,
+                                 generation_id=generation_id, signals=request.app.state.jobs.signals)
     return _panel_after(request, session, user, generation.project_id,
                         f"Trying “{generation.name}” again for {generation.cost} credits.")

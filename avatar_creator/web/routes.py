@@ -18,7 +18,7 @@ from avatar_creator.deps import (SESSION_COOKIE, SessionDep, SettingsDep, clear_
                                  set_session_cookies)
 from avatar_creator.errors import Conflict, Unauthorized
 from avatar_creator.generation import deletes
-from avatar_creator.platform_routes import costs
+from avatar_creator.generation.pricing import costs
 from avatar_creator.projects import service as projects_service
 from avatar_creator.projects.models import Project
 from avatar_creator.projects.schemas import ProjectCreate, ProjectUpdate

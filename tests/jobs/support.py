@@ -17,6 +17,7 @@ from avatar_creator.avatars.models import Avatar
 from avatar_creator.credits.models import CreditTransaction
 from avatar_creator.db import Database
 from avatar_creator.generation.models import Generation
+from avatar_creator.generation.runner import GenerationJobs
 from avatar_creator.jobs.runtime import JobRuntime
 from avatar_creator.providers.base import (
     GenerationRequest,
@@ -37,8 +38,10 @@ def running_service(tmp_path: Path, database_url: str, *, providers: dict[str, P
     app = create_app(settings)
     if providers is not None:
         built = app.state.jobs
+        handler = GenerationJobs(providers=providers, storage=built.storage, signals=built.signals)
         app.state.jobs = JobRuntime(settings=settings, database=app.state.database, workers=settings.workers,
-                                    signals=built.signals, providers=providers, storage=built.storage)
+                                    signals=built.signals, handler=handler, providers=providers,
+                                    storage=built.storage)
     with TestClient(app) as client:
         yield client
 
