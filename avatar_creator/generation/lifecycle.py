@@ -316,8 +316,8 @@ def _remember_key(session: Session, user_id: str, key: str, request_hash: str, b
         with session.begin_nested():
             session.add(IdempotencyKey(user_id=user_id, key=key, request_hash=request_hash, batch_id=batch_id))
     except IntegrityError:
-        earlier = session.scalar(select(IdempotencyKey).where(IdempotencyKey.user_id == user_id,
-                                                              IdempotencyKey.key == key))
+        earlier = session.scalars(select(IdempotencyKey).where(IdempotencyKey.user_id == user_id,
+                                                               IdempotencyKey.key == key)).one()
         if earlier.created_at < utcnow() - service.IDEMPOTENCY_TTL:  # expired, not yet pruned: the key is free again
             earlier.request_hash, earlier.batch_id, earlier.created_at = request_hash, batch_id, utcnow()
             session.flush()

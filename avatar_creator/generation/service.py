@@ -69,7 +69,7 @@ def queue_head(*, session: Session) -> dict:
     the list when absent and still pending). See docs/events.md.
     """
     ready = (Generation.status == "pending", Generation.available_at <= db_now())
-    pending = session.scalar(select(func.count()).select_from(Generation).where(*ready))
+    pending = session.scalar(select(func.count()).select_from(Generation).where(*ready)) or 0
     waiting = session.scalars(select(Generation.created_at).where(*ready)
                               .order_by(Generation.created_at, Generation.id).limit(QUEUE_LISTED))
     return QueueHead(pending=pending, waiting=list(waiting), as_of=utcnow()).dump()

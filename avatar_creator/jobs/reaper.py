@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select
@@ -36,7 +37,7 @@ class ReapReport:
     unclaimed: int = 0
 
 
-def live_worker_count(*, session, settings: Settings, known_dead: list[str] = ()) -> int:
+def live_worker_count(*, session, settings: Settings, known_dead: Sequence[str] = ()) -> int:
     """Worker processes that heartbeated within a lease (less those known to be gone)."""
     return session.scalar(select(func.count()).select_from(WorkerProcess)
                           .where(WorkerProcess.heartbeat_at > db_now(-settings.lease_seconds),
