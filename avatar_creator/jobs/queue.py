@@ -16,7 +16,7 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Float, bindparam, or_, select, update
+from sqlalchemy import Float, bindparam, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from avatar_creator.db import Database, db_now
@@ -24,6 +24,7 @@ from avatar_creator.events import EventSink
 from avatar_creator.jobs.doorbell import Doorbell
 
 MESSAGE_LIMIT = 1000  # the error_message column's length
+SKIPPABLE_WAIT_MS = 500  # the longest a heartbeat, a progress write or a reaper's change waits for any lock
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,14 @@ class Backoff:
     def seconds(self, attempts_made: int, *, at_least: float | None = None) -> float:
         delay = self.base_seconds * 2 ** max(0, attempts_made - 1) * self._rng.uniform(0.8, 1.2)
         return max(min(delay, self.max_seconds), at_least or 0.0)
+
+
+def give_up_waiting_after(session: Session, milliseconds: int = SKIPPABLE_WAIT_MS) -> None:
+    """For work that simply tries again on its next turn (a heartbeat, progress, a reaper's pass): on PostgreSQL this
+    transaction fails rather than wait longer than ``milliseconds`` for a lock (a user's row or event lock held by a
+    stalled transaction). SQLite's writers wait on ``busy_timeout`` instead."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text(f"SET LOCAL lock_timeout = {int(milliseconds)}"))
 
 
 class JobQueue:

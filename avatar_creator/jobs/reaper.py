@@ -12,10 +12,13 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 from avatar_creator.db import Database, db_now
 from avatar_creator.events import service as events_service
@@ -25,6 +28,7 @@ from avatar_creator.jobs.models import WorkerProcess
 from avatar_creator.settings import Settings
 
 log = logging.getLogger("avatar_creator.jobs")
+T = TypeVar("T")
 
 FORGET_WORKERS_AFTER_S = 3600.0  # registry rows of workers silent this long are removed
 PRUNE_EVERY_S = 300.0  # idempotency keys and stale worker rows are pruned this often, not every pass
@@ -45,7 +49,8 @@ def live_worker_count(*, session, settings: Settings, known_dead: Sequence[str] 
 
 
 def reap_once(*, database: Database, settings: Settings, handler: JobHandler, backoff: queue.Backoff) -> ReapReport:
-    """One pass of every rule; returns what it changed."""
+    """One pass of every rule; returns what it changed. A job whose change would wait on a lock (its row, its user's
+    row) is left for the next pass; the others go on."""
     report = ReapReport()
     with database.session(write=False) as session:
         dead_workers = _dead_local_workers(session)
@@ -54,14 +59,13 @@ def reap_once(*, database: Database, settings: Settings, handler: JobHandler, ba
         unclaimed = handler.queue.unclaimed(session=session, waited_seconds=settings.max_queue_wait) \
             if no_live_worker else []
     for attempt in lost:
-        with database.session() as session:
-            outcome = handler.recover(session=session, attempt=attempt, dead_workers=dead_workers, backoff=backoff)
+        outcome = _without_waiting(database, attempt.job_id, lambda session: handler.recover(
+            session=session, attempt=attempt, dead_workers=dead_workers, backoff=backoff))
         report.recovered += outcome == "pending"
         report.failed += outcome == "failed"
     for job_id in unclaimed:
-        with database.session() as session:
-            report.unclaimed += handler.fail_unclaimed(session=session, job_id=job_id,
-                                                       waited_seconds=settings.max_queue_wait)
+        report.unclaimed += bool(_without_waiting(database, job_id, lambda session: handler.fail_unclaimed(
+            session=session, job_id=job_id, waited_seconds=settings.max_queue_wait)))
     if dead_workers:
         with database.session() as session:
             session.execute(delete(WorkerProcess).where(WorkerProcess.id.in_(dead_workers)))
@@ -117,6 +121,18 @@ class Reaper:
                     log.warning("reaper cannot reach the database (%s); retrying", type(error).__name__)
                 failing = True
             stopping.wait(self._settings.reaper_interval_seconds)
+
+
+def _without_waiting(database: Database, job_id: str, change: Callable[[Session], T]) -> T | None:
+    """``change`` in a transaction that gives up waiting for locks; None when it did (this job is left for the next
+    pass, the others go on)."""
+    try:
+        with database.session() as session:
+            queue.give_up_waiting_after(session)
+            return change(session)
+    except OperationalError as error:  # a lock timeout, most likely
+        log.warning("reaper: job %s left for the next pass (%s)", job_id, type(error.orig).__name__)
+        return None
 
 
 def _dead_local_workers(session) -> list[str]:

@@ -162,6 +162,7 @@ class WorkerPool:
         flight.progress, flight.last_write = progress, now
         try:
             with self._database.session() as session:
+                queue.give_up_waiting_after(session)  # a progress write is skippable, the next one lands
                 current = self._handler.save_progress(session=session, attempt=flight.attempt, progress=progress)
         except Exception as error:
             log.warning("job %s: could not save progress (%s)", flight.attempt.job_id, type(error).__name__)
@@ -193,6 +194,7 @@ class WorkerPool:
     def _beat(self) -> None:
         flights = list(self._flights.values())
         with self._database.session() as session:
+            queue.give_up_waiting_after(session)  # a missed beat is made up 2 s later; a stalled one costs leases
             known = session.execute(update(WorkerProcess).where(WorkerProcess.id == self.worker_id)
                                     .values(heartbeat_at=db_now())).rowcount
             still_ours = self._handler.queue.extend_leases(session=session, worker_id=self.worker_id,

@@ -1,5 +1,6 @@
 """No transaction holds the queue hostage: while a worker's finish sits open holding its job's row and the user's row,
-heartbeats, progress and the reaper go on without waiting; a refused charge leaves nothing behind."""
+or anything holds a user's row, heartbeats, progress and the reaper go on without waiting; a refused charge leaves
+nothing behind."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import time
 import pytest
 from sqlalchemy import select, text
 
+from avatar_creator.auth.models import User
 from avatar_creator.errors import InsufficientCredits
 from avatar_creator.generation import lifecycle
 from avatar_creator.generation.models import Generation
@@ -96,3 +98,31 @@ def test_a_charge_refused_for_credits_leaves_no_rows_even_when_the_caller_goes_o
                              project_id=owner.project_id, body=body, idempotency_key=None, signals=signals)
     assert ledger.generations(owner.user_id) == []
     ledger.assert_exact(owner.user_id)
+
+
+def test_the_reaper_leaves_a_job_whose_user_row_is_held_and_goes_on_with_the_others(
+        postgres_only, database, settings, handler, enqueue, owner, another_owner, ledger):
+    held_user_s = enqueue()[0]
+    bystander_s = enqueue(by=another_owner)[0]
+    claim(database, lease_seconds=0.01), claim(database, lease_seconds=0.01)
+    time.sleep(0.05)
+    backoff = queue.Backoff(base_seconds=0, max_seconds=0)
+    reports = []
+    with database.session() as holder:  # as a stalled transaction (or psql) would
+        holder.execute(select(User.id).where(User.id == owner.user_id).with_for_update())
+        reaper = threading.Thread(target=lambda: reports.append(
+            reap_once(database=database, settings=settings, handler=handler, backoff=backoff)))
+        started = time.monotonic()
+        reaper.start()
+        reaper.join(5)
+        waited = time.monotonic() - started
+        assert not reaper.is_alive(), "the reaper waited on a held user row"
+    assert reports[0].recovered == 1 and waited < 3
+    with database.session(write=False) as session:
+        assert session.get(Generation, bystander_s).status == "pending"
+        assert session.get(Generation, held_user_s).status == "processing"
+    assert reap_once(database=database, settings=settings, handler=handler, backoff=backoff).recovered == 1
+    with database.session(write=False) as session:
+        assert session.get(Generation, held_user_s).status == "pending"
+    ledger.assert_exact(owner.user_id)
+    ledger.assert_exact(another_owner.user_id)
