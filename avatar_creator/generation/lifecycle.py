@@ -38,7 +38,7 @@ from avatar_creator.generation.schemas import MAX_SEED, GenerateIn
 from avatar_creator.jobs.handler import INTERNAL, NO_WORKER
 from avatar_creator.jobs.queue import Attempt, Backoff, JobQueue, Signals
 from avatar_creator.projects import service as projects_service
-from avatar_creator.providers.base import AvatarAttributes, GenerationResult
+from avatar_creator.providers.base import GenerationResult
 from avatar_creator.providers.prompts import build_prompt
 from avatar_creator.settings import Settings
 from avatar_creator.storage import Storage
@@ -251,8 +251,7 @@ def _event(generation: Generation) -> dict:
 
 def _avatar_fields(generation: Generation) -> dict:
     """The name and the persona and visual attributes the avatar it makes will carry."""
-    return {"name": generation.name, **{key: value for key, value in generation.options.items()
-                                        if key in AvatarAttributes.__dataclass_fields__}}
+    return {"name": generation.name, **service.attribute_values(generation.options)}
 
 
 def _queue(session: Session, **fields) -> Generation:

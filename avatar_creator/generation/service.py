@@ -119,7 +119,12 @@ def prune_idempotency_keys(*, session: Session) -> int:
                            ).rowcount
 
 
-def provider_attributes(values: dict) -> AvatarAttributes:
+def attribute_values(values: dict) -> dict:
     """The persona and visual attributes among a generation's stored options (or a request's fields)."""
-    known = {key: value for key, value in values.items() if key in AvatarAttributes.__dataclass_fields__}
+    return {key: value for key, value in values.items() if key in AvatarAttributes.__dataclass_fields__}
+
+
+def provider_attributes(values: dict) -> AvatarAttributes:
+    """``attribute_values`` as the providers take them."""
+    known = attribute_values(values)
     return AvatarAttributes(**{**known, "persona_personality": tuple(known.get("persona_personality", ()))})
