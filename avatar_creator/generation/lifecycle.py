@@ -1,10 +1,10 @@
 """A generation's whole life: every transition, with its credits and events, in the transaction of its status change.
 
-    create ──▶ pending ──claim──▶ processing ──complete──▶ completed (its avatar, in the same transaction)
-                 ▲  │                │ │ └──fail / recover after the last attempt──▶ failed (refunded)
-                 │  │                │ └──retry_later / release / recover──▶ pending
-                 │  └──fail_unclaimed (NO_WORKER)──▶ failed (refunded)
-                 └──────── cancel (pending or processing) ──▶ cancelled (refunded);  retry: a new generation
+    create ─▶ pending ─claim (jobs.queue), claimed─▶ processing ─complete─▶ completed, with its avatar
+    processing ─save_progress─▶ processing;  processing ─retry_later / release / recover─▶ pending
+    processing ─fail, or recover after the last attempt─▶ failed, refunded
+    pending ─fail_unclaimed─▶ failed (NO_WORKER), refunded
+    pending or processing ─cancel─▶ cancelled, refunded;  failed or cancelled ─retry─▶ a new generation, charged
 
 Plain functions on a session; the caller commits. A worker's changes go through ``jobs.queue``'s fence: they apply
 only while the row is ``processing`` under that worker's attempt. Every end that is not a success refunds exactly
