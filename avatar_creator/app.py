@@ -5,7 +5,6 @@ from __future__ import annotations
 from contextlib import asynccontextmanager
 
 import anyio
-
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
@@ -20,14 +19,15 @@ from avatar_creator.credits.routes import router as credits_router
 from avatar_creator.db import Database
 from avatar_creator.events import build_event_sink
 from avatar_creator.events.routes import router as events_router
+from avatar_creator.generation import service as generation_service
 from avatar_creator.generation.routes import router as generation_router
+from avatar_creator.generation.runner import build_runtime
 from avatar_creator.generation.source_routes import router as generation_sources_router
 from avatar_creator.jobs.health import worker_check
-from avatar_creator.jobs.runtime import build_runtime
 from avatar_creator.platform_routes import router as platform_router
+from avatar_creator.projects.routes import router as projects_router
 from avatar_creator.providers.base import Provider
 from avatar_creator.providers.registry import providers_check
-from avatar_creator.projects.routes import router as projects_router
 from avatar_creator.ratelimit import RateLimiter
 from avatar_creator.settings import RATE_LIMIT_NAMES, Settings, load_settings
 from avatar_creator.signing import FileUrls
@@ -47,7 +47,7 @@ def create_app(settings: Settings | None = None, *, providers: dict[str, Provide
     settings.prepare()
     database = Database(settings.resolved_database_url)
     storage = storage or LocalStorage(settings.files_dir)
-    events = build_event_sink(settings, database)
+    events = build_event_sink(settings, database, queue_head=generation_service.queue_head)
     jobs = build_runtime(settings, database, storage=storage, events=events, providers=providers)
 
     @asynccontextmanager

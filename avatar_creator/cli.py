@@ -91,7 +91,7 @@ def worker(
     import threading
 
     from avatar_creator import logs
-    from avatar_creator.jobs.runtime import build_runtime
+    from avatar_creator.generation.runner import build_runtime
 
     settings = _settings()
     logs.configure(settings.log_level)

@@ -6,18 +6,12 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from avatar_creator.deps import HealthDep, ProviderNamesDep, SettingsDep
+from avatar_creator.generation.pricing import costs
 from avatar_creator.settings import Settings
 
 router = APIRouter(tags=["platform"])
 
 APP_ID = "avatar-creator"
-
-
-def costs(settings: Settings) -> dict[str, int]:
-    """Prices in credits, as ``GET /api/apps`` and the stats show them."""
-    return {"upload": settings.cost_upload, "generate": settings.cost_generate,
-            "fromPreset": settings.cost_from_preset, "fromReference": settings.cost_from_reference,
-            "personaEdit": settings.cost_persona_edit}
 
 
 def providers(provider_names: set[str], settings: Settings) -> dict:

@@ -9,19 +9,12 @@ from sqlalchemy.orm import Session
 from avatar_creator.avatars import usage
 from avatar_creator.avatars.schemas import avatar_to_api
 from avatar_creator.deps import CurrentUser, DatabaseDep, FileUrlsDep, ProviderNamesDep, SettingsDep
-from avatar_creator.generation.models import STATUSES, Generation
-from avatar_creator.platform_routes import costs, providers
+from avatar_creator.generation import service as generation_service
+from avatar_creator.generation.pricing import costs
+from avatar_creator.platform_routes import providers
 from avatar_creator.projects.models import Project
 
 router = APIRouter(tags=["stats"])
-
-
-def generation_counts(*, session: Session, user_id: str) -> dict[str, int]:
-    """How many of the user's generations are in each status (every status present)."""
-    by_status = dict(session.execute(
-        select(Generation.status, func.count()).where(Generation.user_id == user_id).group_by(Generation.status)
-    ).all())
-    return {status: by_status.get(status, 0) for status in STATUSES}
 
 
 def project_count(*, session: Session, user_id: str) -> int:
@@ -35,7 +28,7 @@ def stats(user: CurrentUser, database: DatabaseDep, settings: SettingsDep, file_
         totals = usage.totals(session=session, user_id=user.id)
         top = usage.top_used(session=session, user_id=user.id)
         projects = project_count(session=session, user_id=user.id)
-        generations = generation_counts(session=session, user_id=user.id)
+        generations = generation_service.counts_by_status(session=session, user_id=user.id)
     return {
         "stats": {
             "totalAvatars": totals["avatars"],

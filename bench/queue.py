@@ -39,8 +39,9 @@ from sqlalchemy import func, insert, select  # noqa: E402
 from avatar_creator.auth.models import User  # noqa: E402
 from avatar_creator.db import Database, after_commit, db_now, utcnow  # noqa: E402
 from avatar_creator.events import EventSink  # noqa: E402
-from avatar_creator.generation import service as generation_service  # noqa: E402
+from avatar_creator.generation import lifecycle  # noqa: E402
 from avatar_creator.generation.models import Generation  # noqa: E402
+from avatar_creator.generation.runner import GenerationJobs  # noqa: E402
 from avatar_creator.generation.schemas import GenerateIn  # noqa: E402
 from avatar_creator.jobs import queue  # noqa: E402
 from avatar_creator.jobs.doorbell import build_doorbell  # noqa: E402
@@ -109,7 +110,7 @@ class Deployment:
         with self.database.session() as session:
             if on_commit is not None:
                 after_commit(session, on_commit)  # before the doorbell's callback: the clock starts at the commit
-            batch = generation_service.create(
+            batch = lifecycle.create(
                 session=session, settings=self.settings, provider_names={"offline"}, user_id=self.user_id,
                 project_id=self.project_id, body=body, idempotency_key=None, signals=signals)
             return batch.generations[0].id
@@ -142,8 +143,10 @@ def pickup_latencies(deployment: Deployment, samples: int, *, busy: bool) -> lis
     clock = StartClock()
     settings = deployment.settings.model_copy(update={"workers": 4})
     signals = queue.Signals(doorbell=build_doorbell(settings), events=EventSink())
+    providers, storage = {"offline": clock}, LocalStorage(deployment.data_dir / "files")
     runtime = JobRuntime(settings=settings, database=deployment.database, workers=4, signals=signals,
-                         providers={"offline": clock}, storage=LocalStorage(deployment.data_dir / "files"))
+                         handler=GenerationJobs(providers=providers, storage=storage, signals=signals),
+                         providers=providers, storage=storage)
     if busy:
         fill_table(deployment)
     committed: dict[int, float] = {}

@@ -7,8 +7,16 @@ from fastapi import APIRouter, Request, Response, status
 from avatar_creator.auth import accounts
 from avatar_creator.auth.schemas import LoginIn, RegisterIn, UserRead
 from avatar_creator.auth.service import IssuedSession
-from avatar_creator.deps import (CurrentUser, DatabaseDep, PasswordsDep, SettingsDep, clear_session_cookies,
-                                 limit_by_ip, session_token, set_session_cookies)
+from avatar_creator.deps import (
+    CurrentUser,
+    DatabaseDep,
+    PasswordsDep,
+    SettingsDep,
+    clear_session_cookies,
+    limit_by_ip,
+    session_token,
+    set_session_cookies,
+)
 from avatar_creator.settings import Settings
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])

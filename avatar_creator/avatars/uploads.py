@@ -14,8 +14,15 @@ from pydantic import ValidationError
 from avatar_creator.avatars import attributes, uploading
 from avatar_creator.avatars.multipart import FILE_FIELD, read_upload_form
 from avatar_creator.avatars.schemas import AvatarUpload, avatar_to_api
-from avatar_creator.deps import (CurrentUser, DatabaseDep, FileUrlsDep, SettingsDep, SignalsDep, StorageDep,
-                                 limit_by_user)
+from avatar_creator.deps import (
+    CurrentUser,
+    DatabaseDep,
+    FileUrlsDep,
+    SettingsDep,
+    SignalsDep,
+    StorageDep,
+    limit_by_user,
+)
 from avatar_creator.errors import ValidationFailed
 
 router = APIRouter(prefix="/api/apps/avatar-creator", tags=["avatars"])

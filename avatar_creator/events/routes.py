@@ -16,6 +16,7 @@ from avatar_creator.errors import Unauthorized, ValidationFailed
 from avatar_creator.events import service, tickets
 from avatar_creator.events.broadcast import Subscription
 from avatar_creator.events.stream import event_stream
+from avatar_creator.generation import service as generation_service
 from avatar_creator.settings import Settings
 
 router = APIRouter(prefix="/api/apps/avatar-creator", tags=["events"])
@@ -85,7 +86,7 @@ def _opening(database: Database, user_id: str, after_id: int | None) -> tuple[in
     with database.session(write=False) as session:
         if after_id is None:
             after_id = service.latest_id(session=session, user_id=user_id) or 0
-        return after_id, service.queue_head(session=session)
+        return after_id, generation_service.queue_head(session=session)
 
 
 def _read(database: Database, user_id: str, after: int, before: int | None, limit: int) -> list[service.Event]:

@@ -1,4 +1,4 @@
-"""Recording, replaying and pruning events; the queue's head. Plain functions on a session; the caller commits."""
+"""Recording, replaying and pruning events. Plain functions on a session; the caller commits."""
 
 from __future__ import annotations
 
@@ -10,13 +10,10 @@ from datetime import timedelta
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
-from avatar_creator.db import db_now, utcnow
+from avatar_creator.db import utcnow
 from avatar_creator.events.models import EventRecord
-from avatar_creator.events.schemas import QueueHead
-from avatar_creator.generation.models import Generation
 
 KEEP_FOR = timedelta(days=1)
-QUEUE_LISTED = 100  # the queue event lists this many waiting generations; later ones only count
 _LOCK_CLASS = 0x45564E54  # "EVNT": the first key of the per-user advisory lock (a key space of its own)
 
 
@@ -92,19 +89,6 @@ def replay(*, session: Session, user_id: str, after_id: int, before_id: int | No
 def prune(*, session: Session, keep_for: timedelta = KEEP_FOR) -> int:
     """Delete events older than ``keep_for``; returns how many went."""
     return session.execute(delete(EventRecord).where(EventRecord.created_at < utcnow() - keep_for)).rowcount
-
-
-def queue_head(*, session: Session) -> dict:
-    """The ``queue`` event's payload: how many generations wait, and the first ones' ``createdAt`` in run order.
-
-    A client finds its own generation's ``createdAt`` in ``waiting``: its position is that index + 1 (or beyond
-    the list when absent and still pending). See docs/events.md.
-    """
-    ready = (Generation.status == "pending", Generation.available_at <= db_now())
-    pending = session.scalar(select(func.count()).select_from(Generation).where(*ready))
-    waiting = session.scalars(select(Generation.created_at).where(*ready)
-                              .order_by(Generation.created_at, Generation.id).limit(QUEUE_LISTED))
-    return QueueHead(pending=pending, waiting=list(waiting), as_of=utcnow()).dump()
 
 
 def _user_lock_key(user_id: str) -> int:

@@ -25,6 +25,7 @@ from avatar_creator.settings import Settings
 log = logging.getLogger("avatar_creator.events")
 
 Listener = Callable[[str, str, dict], None]  # (user_id, kind, payload)
+QueueHead = Callable[..., dict]  # ``(session=...)``: the ``queue`` event's payload (generation.service.queue_head)
 
 GENERATION = "generation"
 AVATAR = "avatar"
@@ -38,12 +39,14 @@ class EventSink:
     """Records events in transactions and delivers them after commit; without a broadcaster only this process's
     listeners hear them."""
 
-    def __init__(self, *, database: Database | None = None, broadcaster: Broadcaster | None = None):
+    def __init__(self, *, database: Database | None = None, broadcaster: Broadcaster | None = None,
+                 queue_head: QueueHead | None = None):
         self._listeners: list[Listener] = []
         self._lock = threading.Lock()
         self._database = database
         self.broadcaster = broadcaster
-        self._queue_watch = _QueueWatch(database, broadcaster) if database and broadcaster else None
+        self._queue_watch = _QueueWatch(database, broadcaster, queue_head) \
+            if database and broadcaster and queue_head else None
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         """Call ``listener`` for every event delivered from this process; returns the function that stops it."""
@@ -119,9 +122,10 @@ class EventSink:
                 log.exception("event listener failed on %s", event.kind)
 
 
-def build_event_sink(settings: Settings, database: Database) -> EventSink:
-    """The sink of a process of the service: events stored in ``database``, sent through Redis when configured."""
-    return EventSink(database=database, broadcaster=build_broadcaster(settings, database))
+def build_event_sink(settings: Settings, database: Database, *, queue_head: QueueHead | None = None) -> EventSink:
+    """The sink of a process of the service: events stored in ``database``, sent through Redis when configured;
+    with ``queue_head``, the queue's head goes to every stream shortly after it may have moved."""
+    return EventSink(database=database, broadcaster=build_broadcaster(settings, database), queue_head=queue_head)
 
 
 def _moves_queue(event: Event) -> bool:
@@ -136,9 +140,10 @@ def _moves_queue(event: Event) -> bool:
 class _QueueWatch:
     """Sends the queue's head to every stream shortly after it may have moved, once per burst of changes."""
 
-    def __init__(self, database: Database, broadcaster: Broadcaster):
+    def __init__(self, database: Database, broadcaster: Broadcaster, queue_head: QueueHead):
         self._database = database
         self._broadcaster = broadcaster
+        self._queue_head = queue_head
         self._lock = threading.Lock()
         self._timer: threading.Timer | None = None
         self._closed = False
@@ -162,7 +167,7 @@ class _QueueWatch:
             self._timer = None
         try:
             with self._database.session(write=False) as session:
-                payload = service.queue_head(session=session)
+                payload = self._queue_head(session=session)
         except Exception as error:  # the next change sends it again
             log.warning("events: cannot read the queue's head (%s)", type(error).__name__)
             return

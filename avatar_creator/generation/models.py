@@ -1,4 +1,5 @@
-"""Generations: each row is one image to make, and the row is the queue (ARCHITECTURE.md, "Durable jobs")."""
+"""Generations: each row is one image to make, and the row is the queue (ARCHITECTURE.md, "Durable jobs"): the job
+columns come from ``jobs.models.JobColumns``; the rules of a generation's life are in ``generation.lifecycle``."""
 
 from __future__ import annotations
 
@@ -8,12 +9,13 @@ from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, St
 from sqlalchemy.orm import Mapped, mapped_column
 
 from avatar_creator.db import Base, UTCDateTime, new_id, utcnow
+from avatar_creator.jobs.models import JobColumns
 
 STATUSES = ("pending", "processing", "completed", "failed", "cancelled")
 ACTIVE_STATUSES = ("pending", "processing")
 
 
-class Generation(Base):
+class Generation(JobColumns, Base):
     __tablename__ = "generations"
     __table_args__ = (
         # The claim's order: oldest first by creation, so a job sent back for a retry keeps its place in the queue
@@ -30,19 +32,8 @@ class Generation(Base):
     batch_index: Mapped[int] = mapped_column(Integer, default=0)  # place in its batch: seed order, reply order
     source_type: Mapped[str] = mapped_column(String(20))
 
-    status: Mapped[str] = mapped_column(String(16), default="pending")
-    progress: Mapped[int] = mapped_column(Integer, default=0)
-    attempt: Mapped[int] = mapped_column(Integer, default=0)
-    max_attempts: Mapped[int] = mapped_column(Integer)
-    available_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    worker_id: Mapped[str | None] = mapped_column(String(64))
-    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
     cost: Mapped[int] = mapped_column(Integer)
     refunded: Mapped[int] = mapped_column(Integer, default=0)
-    error_code: Mapped[str | None] = mapped_column(String(32))
-    error_message: Mapped[str | None] = mapped_column(String(1000))
 
     name: Mapped[str] = mapped_column(String(100))
     prompt: Mapped[str] = mapped_column(String(2000))  # what the user asked for
@@ -52,14 +43,12 @@ class Generation(Base):
     options: Mapped[dict] = mapped_column(JSON, default=dict)  # size, persona and visual fields, preset, reference
     provider: Mapped[str] = mapped_column(String(32))
 
-    # from-reference: the avatar this one is made from; deleting it cancels the work (generation.service)
+    # from-reference: the avatar this one is made from; deleting it cancels the work (generation.lifecycle)
     reference_avatar_id: Mapped[str | None] = mapped_column(ForeignKey("avatars.id", ondelete="SET NULL"),
                                                             index=True)
     avatar_id: Mapped[str | None] = mapped_column(ForeignKey("avatars.id", ondelete="SET NULL"))
     avatar_deleted: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # when the latest attempt was claimed
-    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class IdempotencyKey(Base):

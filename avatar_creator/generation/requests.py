@@ -15,8 +15,7 @@ from avatar_creator import events
 from avatar_creator.avatars import service as avatars_service
 from avatar_creator.credits import service as credits_service
 from avatar_creator.db import Database
-from avatar_creator.generation import service as lifecycle  # the one import of a generation's transitions
-from avatar_creator.generation import sources
+from avatar_creator.generation import lifecycle, service, sources
 from avatar_creator.generation.models import Generation
 from avatar_creator.generation.schemas import GenerateIn
 from avatar_creator.generation.source_schemas import FromPresetIn, FromReferenceIn
@@ -91,7 +90,7 @@ def retry(*, database: Database, settings: Settings, signals: Signals, user_id: 
         generation = lifecycle.retry(session=session, settings=settings, user_id=user_id,
                                      generation_id=generation_id, signals=signals)
         return Queued(generations=[generation],
-                      positions=lifecycle.queue_positions(session=session, generations=[generation]),
+                      positions=service.queue_positions(session=session, generations=[generation]),
                       credit_used=generation.cost, credit_balance=credits_service.balance(session=session,
                                                                                           user_id=user_id))
 
@@ -121,6 +120,6 @@ def delete_avatar(*, database: Database, storage: Storage, signals: Signals, use
 
 
 def _queued(session: Session, batch: lifecycle.Batch) -> Queued:
-    positions = lifecycle.queue_positions(session=session, generations=batch.generations)
+    positions = service.queue_positions(session=session, generations=batch.generations)
     return Queued(generations=batch.generations, positions=positions, credit_used=batch.credit_used,
                   credit_balance=batch.credit_balance)

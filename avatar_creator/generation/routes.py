@@ -7,8 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Header, Query, status
 from sqlalchemy.orm import Session
 
-from avatar_creator.deps import (CurrentUser, DatabaseDep, ProviderNamesDep, SettingsDep, SignalsDep,
-                                 limit_by_user)
+from avatar_creator.deps import CurrentUser, DatabaseDep, ProviderNamesDep, SettingsDep, SignalsDep, limit_by_user
 from avatar_creator.generation import requests, service
 from avatar_creator.generation.models import Generation
 from avatar_creator.generation.schemas import GenerateIn

@@ -12,8 +12,15 @@ from pydantic import ValidationError
 
 from avatar_creator.avatars import attributes
 from avatar_creator.avatars.multipart import read_limited_body, read_upload_form
-from avatar_creator.deps import (CurrentUser, DatabaseDep, ProviderNamesDep, SettingsDep, SignalsDep, StorageDep,
-                                 limit_by_user)
+from avatar_creator.deps import (
+    CurrentUser,
+    DatabaseDep,
+    ProviderNamesDep,
+    SettingsDep,
+    SignalsDep,
+    StorageDep,
+    limit_by_user,
+)
 from avatar_creator.errors import ValidationFailed
 from avatar_creator.generation import requests
 from avatar_creator.generation.routes import PREFIX, IdempotencyKey, queued_reply

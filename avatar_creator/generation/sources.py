@@ -1,5 +1,5 @@
 """Generating from a preset or from a reference image: each request becomes a ``GenerateIn`` and goes through the one
-``generation.service.create`` that charges and queues, with its own price and source type."""
+``generation.lifecycle.create`` that charges and queues, with its own price and source type."""
 
 from __future__ import annotations
 
@@ -8,15 +8,15 @@ import hashlib
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from avatar_creator.avatars import files
 from avatar_creator.avatars.models import Avatar
 from avatar_creator.catalog import service as catalog_service
-from avatar_creator.avatars import files
 from avatar_creator.errors import NotFound, ValidationFailed
-from avatar_creator.generation import service as generation_service
+from avatar_creator.generation import lifecycle
 from avatar_creator.generation.schemas import GenerateIn
 from avatar_creator.generation.source_schemas import FromPresetIn, FromReferenceIn
 from avatar_creator.imaging import ProcessedImage
-from avatar_creator.jobs import queue
+from avatar_creator.jobs.queue import Signals
 from avatar_creator.projects import service as projects_service
 from avatar_creator.settings import Settings
 from avatar_creator.storage import Storage, validate_key
@@ -24,12 +24,12 @@ from avatar_creator.storage import Storage, validate_key
 
 def create_from_preset(*, session: Session, settings: Settings, provider_names: set[str], user_id: str,
                        project_id: str, body: FromPresetIn, idempotency_key: str | None,
-                       signals: queue.Signals) -> generation_service.Batch:
+                       signals: Signals) -> lifecycle.Batch:
     """Queue ``body.count`` avatars drawn from the preset's prompt, persona and attributes; count the preset's use."""
     preset = catalog_service.get_preset(session=session, id_or_slug=body.preset_id)
     request = GenerateIn.model_validate({"name": body.custom_name or preset.name, "prompt": preset.generation_prompt,
                                          "count": body.count, "seed": body.seed, **preset.avatar_fields()})
-    batch = generation_service.create(
+    batch = lifecycle.create(
         session=session, settings=settings, provider_names=provider_names, user_id=user_id, project_id=project_id,
         body=request, idempotency_key=idempotency_key, signals=signals, source_type="from_preset",
         options={"category": preset.category, "preset_id": preset.id, "preset_slug": preset.slug})
@@ -40,7 +40,7 @@ def create_from_preset(*, session: Session, settings: Settings, provider_names: 
 
 def create_from_reference(*, session: Session, settings: Settings, storage: Storage, provider_names: set[str],
                           user_id: str, project_id: str, body: FromReferenceIn, upload: ProcessedImage | None,
-                          idempotency_key: str | None, signals: queue.Signals) -> generation_service.Batch:
+                          idempotency_key: str | None, signals: Signals) -> lifecycle.Batch:
     """Queue avatars that keep the look of an uploaded image (``upload``, already checked by ``imaging.process_upload``
     outside the transaction) or of the caller's avatar ``body.avatar_id``."""
     projects_service.get_owned(session=session, user_id=user_id, project_id=project_id)
@@ -55,7 +55,7 @@ def create_from_reference(*, session: Session, settings: Settings, storage: Stor
             raise NotFound("Avatar not found.")
         reference_key, reference_avatar_id = avatar.storage_key, avatar.id
     request = GenerateIn.model_validate(body.model_dump(exclude={"strength", "avatar_id"}))
-    batch = generation_service.create(
+    batch = lifecycle.create(
         session=session, settings=settings, provider_names=provider_names, user_id=user_id, project_id=project_id,
         body=request, idempotency_key=idempotency_key, signals=signals, source_type="from_reference",
         options={"strength": body.strength, "reference_key": reference_key}, reference_avatar_id=reference_avatar_id)

@@ -9,15 +9,12 @@ from dataclasses import dataclass
 
 from PIL import ExifTags, Image, ImageFile
 
-from .colour import flatten, to_srgb
+from .colour import to_srgb
 from .errors import InvalidImage, UnsupportedImageType
-from .faces import face_centred_crop
 from .formats import HEIC, JPEG, PNG, SNIFF_BYTES, WEBP, declared_size, sniff, webp_is_lossless
+from .thumbnails import THUMBNAIL_MIME, encode_thumbnail
 
-THUMBNAIL_SIZE = 300
-THUMBNAIL_MIME = JPEG
 JPEG_QUALITY = 90
-THUMBNAIL_QUALITY = 85
 PNG_COMPRESS_LEVEL = 3  # 2048² photo: level 6 takes ~2× as long for ~10% smaller files
 
 _PILLOW_FORMATS = {JPEG: "JPEG", PNG: "PNG", WEBP: "WEBP", HEIC: "HEIF"}
@@ -90,7 +87,7 @@ def process_upload(
         extension=_EXTENSIONS[stored_mime],
         width=pixels.width,
         height=pixels.height,
-        thumbnail=_thumbnail(pixels),
+        thumbnail=encode_thumbnail(pixels),
     )
 
 
@@ -160,11 +157,3 @@ def _encode(pixels: Image.Image, mime_type: str, *, lossless: bool) -> bytes:
         pixels.save(buffer, "WEBP", quality=JPEG_QUALITY)
     return buffer.getvalue()
 
-
-def _thumbnail(pixels: Image.Image) -> bytes:
-    crop = face_centred_crop(pixels, THUMBNAIL_SIZE)
-    if crop.mode == "RGBA":
-        crop = flatten(crop.convert("RGB"), crop.getchannel("A"))
-    buffer = io.BytesIO()
-    crop.save(buffer, "JPEG", quality=THUMBNAIL_QUALITY)
-    return buffer.getvalue()

@@ -1,4 +1,5 @@
-"""The processes that run jobs: each one registers itself and heartbeats, so others can tell it is alive."""
+"""The job columns a queue table carries, and the processes that run jobs (each registers itself and heartbeats,
+so others can tell it is alive)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,25 @@ from sqlalchemy import Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from avatar_creator.db import Base, UTCDateTime, new_id, utcnow
+
+
+class JobColumns:
+    """Mixed into a mapped class whose table is a queue (``generation.models.Generation``): the columns that
+    ``jobs.queue`` claims, leases and fences on. The table keeps its own id, ``created_at`` (the claim order) and
+    indexes."""
+
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    progress: Mapped[int] = mapped_column(Integer, default=0)
+    attempt: Mapped[int] = mapped_column(Integer, default=0)
+    max_attempts: Mapped[int] = mapped_column(Integer)
+    available_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    worker_id: Mapped[str | None] = mapped_column(String(64))
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    error_code: Mapped[str | None] = mapped_column(String(32))
+    error_message: Mapped[str | None] = mapped_column(String(1000))
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # when the latest attempt was claimed
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class WorkerProcess(Base):

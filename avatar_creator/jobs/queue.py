@@ -1,33 +1,30 @@
-"""The generations table as a queue: claim, lease, fenced finish (ARCHITECTURE.md, "Durable jobs").
+"""A table as a queue: claim, lease, heartbeat and the fence (ARCHITECTURE.md, "Durable jobs").
 
-Every change a worker makes is *fenced*: it applies only while the row is still ``processing`` under the attempt
-that worker claimed. A worker whose job was cancelled, or whose lease was taken away and the job handed to another,
-changes nothing. Every end that is not a success refunds exactly the generation's cost in the same transaction.
-Times come from the database's clock (``db_now``), never a worker's.
+``JobQueue`` works on any mapped class with ``jobs.models.JobColumns``; it knows nothing of what a job makes.
+Every change a worker makes is *fenced*: it applies only while the row is still ``processing`` under the attempt that
+worker claimed (``current``). A worker whose job was cancelled, or whose lease was taken away and the job handed to
+another, changes nothing. Times come from the database's clock (``db_now``), never a worker's.
+
+No transaction here waits behind another one holding a job's row (a finish paused half-way, a cancel): heartbeats,
+progress and the reaper's probe skip locked rows (``FOR UPDATE SKIP LOCKED`` on PostgreSQL; SQLite's single writer
+needs no row locks) and try again on their next turn.
 """
 
 from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Float, bindparam, or_, select, update
+from sqlalchemy import Float, bindparam, or_, select, text, update
 from sqlalchemy.orm import Session
 
-from avatar_creator import events as event_kinds
-from avatar_creator.auth.models import User
-from avatar_creator.avatars import service as avatars_service
-from avatar_creator.avatars.models import Avatar
-from avatar_creator.credits import service as credits_service
-from avatar_creator.db import Database, after_commit, db_now
+from avatar_creator.db import Database, db_now
 from avatar_creator.events import EventSink
-from avatar_creator.generation.models import ACTIVE_STATUSES, Generation
 from avatar_creator.jobs.doorbell import Doorbell
-from avatar_creator.providers.base import GenerationResult
-from avatar_creator.storage import Storage
 
-NO_WORKER = "NO_WORKER"
-INTERNAL = "INTERNAL"
+MESSAGE_LIMIT = 1000  # the error_message column's length
+SKIPPABLE_WAIT_MS = 500  # the longest a heartbeat, a progress write or a reaper's change waits for any lock
 
 
 @dataclass(frozen=True)
@@ -40,173 +37,10 @@ class Signals:
 
 @dataclass(frozen=True)
 class Attempt:
-    """One claimed attempt at a generation: the fence every change of its worker is conditional on."""
+    """One claimed attempt at a job: the fence every change of its worker is conditional on."""
 
-    generation_id: str
+    job_id: str
     number: int
-
-
-_GENERATIONS = Generation.__table__
-_OLDEST_READY = (
-    select(_GENERATIONS.c.id)
-    .where(_GENERATIONS.c.status == "pending", _GENERATIONS.c.available_at <= db_now())
-    .order_by(_GENERATIONS.c.created_at, _GENERATIONS.c.id)
-    .limit(1)
-    .with_for_update(skip_locked=True)  # PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises claims
-    .scalar_subquery()
-)
-_CLAIM = (
-    update(_GENERATIONS).where(_GENERATIONS.c.id == _OLDEST_READY)
-    .values(status="processing", attempt=_GENERATIONS.c.attempt + 1, progress=0, worker_id=bindparam("worker"),
-            lease_until=db_now(bindparam("lease", type_=Float())), heartbeat_at=db_now(), started_at=db_now())
-    .returning(*_GENERATIONS.c)
-)
-
-
-def claim(*, database: Database, worker_id: str, lease_seconds: float, signals: Signals) -> Generation | None:
-    """Move the oldest (first created) ready pending generation to processing under a new lease and attempt; None
-    if none is ready.
-
-    The hot path of every job, so it is one prepared statement and no ORM session. On PostgreSQL that statement runs
-    in autocommit (it is atomic on its own: no BEGIN or COMMIT round trips); SQLite needs its BEGIN IMMEDIATE.
-    The row comes back as a detached ``Generation`` holding the claimed values.
-    """
-    with database.engine.connect() as connection:
-        if not database.is_sqlite:
-            connection = connection.execution_options(isolation_level="AUTOCOMMIT")
-        with connection.begin():
-            row = connection.execute(_CLAIM, {"worker": worker_id, "lease": lease_seconds}).one_or_none()
-    if row is None:
-        return None
-    generation = Generation(**row._mapping)
-    _publish_now(signals, generation)
-    return generation
-
-
-def extend_leases(*, session: Session, worker_id: str, attempts: list[Attempt], lease_seconds: float) -> set[Attempt]:
-    """Renew the leases of ``attempts``; returns those still this worker's (the others were cancelled or lost)."""
-    if not attempts:
-        return set()
-    rows = session.execute(
-        update(Generation)
-        .where(Generation.id.in_([attempt.generation_id for attempt in attempts]),
-               Generation.status == "processing", Generation.worker_id == worker_id)
-        .values(lease_until=db_now(lease_seconds), heartbeat_at=db_now())
-        .returning(Generation.id, Generation.attempt)
-    ).all()
-    return {Attempt(generation_id, number) for generation_id, number in rows} & set(attempts)
-
-
-def save_progress(*, session: Session, attempt: Attempt, progress: int, signals: Signals) -> bool:
-    """Record progress (0–99); False when the attempt is no longer current and its work should stop."""
-    generation = session.scalars(
-        update(Generation).where(*_current(attempt)).values(progress=progress, heartbeat_at=db_now())
-        .returning(Generation)
-    ).one_or_none()
-    if generation is None:
-        return False
-    publish(session, signals, generation)
-    return True
-
-
-def complete(*, session: Session, attempt: Attempt, storage: Storage, result: GenerationResult, thumbnail: bytes,
-             avatar_fields: dict, signals: Signals) -> Avatar | None:
-    """Mark the attempt completed and create its avatar, in one transaction; None (nothing written) if fenced out."""
-    generation = session.scalars(
-        update(Generation).where(*_current(attempt))
-        .values(status="completed", progress=100, completed_at=db_now(), lease_until=None, error_code=None,
-                error_message=None)
-        .returning(Generation)
-    ).one_or_none()
-    if generation is None:
-        return None
-    avatar = avatars_service.add_avatar(
-        session=session, storage=storage, user_id=generation.user_id, project_id=generation.project_id,
-        image=result.image, mime_type=result.mime_type, width=result.width, height=result.height,
-        thumbnail=thumbnail, fields=avatar_fields, source_type=generation.source_type,
-        generation_prompt=generation.full_prompt or generation.prompt, seed_used=result.seed,
-        provider=generation.provider,
-        generation_params={"model": result.model, "negativePrompt": generation.negative_prompt,
-                           "generationId": generation.id, **result.metadata})
-    generation.avatar_id = avatar.id
-    session.flush()
-    publish(session, signals, generation)
-    signals.events.record(session, generation.user_id, event_kinds.AVATAR,
-                          {"action": "created", "id": avatar.id, "projectId": avatar.project_id,
-                           "generationId": generation.id})
-    return avatar
-
-
-def fail(*, session: Session, attempt: Attempt, error_code: str, error_message: str, signals: Signals,
-         only_if: tuple = ()) -> bool:
-    """End the attempt's generation as failed and refund it; False if fenced out (or ``only_if`` does not hold)."""
-    return _end(session, (*_current(attempt), *only_if), status="failed", error_code=error_code,
-                error_message=error_message, signals=signals) is not None
-
-
-def retry_later(*, session: Session, attempt: Attempt, delay_seconds: float, error_code: str, error_message: str,
-                signals: Signals, only_if: tuple = ()) -> bool:
-    """Send the generation back to pending, ready after ``delay_seconds``; the worker is free at once."""
-    generation = session.scalars(
-        update(Generation).where(*_current(attempt), *only_if)
-        .values(status="pending", available_at=db_now(delay_seconds), lease_until=None, worker_id=None,
-                error_code=error_code, error_message=error_message[:1000])
-        .returning(Generation)
-    ).one_or_none()
-    if generation is None:
-        return False
-    publish(session, signals, generation)
-    after_commit(session, lambda: signals.doorbell.ring_later(delay_seconds))
-    return True
-
-
-def release(*, session: Session, attempt: Attempt, signals: Signals) -> bool:
-    """Give a job back at shutdown: pending and ready now, and the attempt does not count."""
-    generation = session.scalars(
-        update(Generation).where(*_current(attempt))
-        .values(status="pending", attempt=Generation.attempt - 1, available_at=db_now(), lease_until=None,
-                worker_id=None, progress=0)
-        .returning(Generation)
-    ).one_or_none()
-    if generation is None:
-        return False
-    publish(session, signals, generation)
-    after_commit(session, signals.doorbell.ring)
-    return True
-
-
-def recover(*, session: Session, attempt: Attempt, dead_workers: list[str], backoff: Backoff,
-            signals: Signals) -> str | None:
-    """A lost attempt (its lease ran out, or its worker is one of ``dead_workers``): back to pending with backoff, or
-    failed and refunded after the last attempt. Returns the new status, or None if the attempt is no longer current
-    or no longer lost (a slow worker renewed its lease in the meantime)."""
-    still_lost = (or_(Generation.lease_until < db_now(), Generation.worker_id.in_(dead_workers)),)
-    generation = session.get(Generation, attempt.generation_id)
-    if generation is None or generation.attempt < generation.max_attempts:
-        done = retry_later(session=session, attempt=attempt, delay_seconds=backoff.seconds(attempt.number),
-                           error_code=INTERNAL, error_message="The worker running it stopped; it will run again.",
-                           signals=signals, only_if=still_lost)
-        return "pending" if done else None
-    message = f"The worker running it stopped, {generation.attempt} times."
-    done = fail(session=session, attempt=attempt, error_code=INTERNAL, error_message=message, signals=signals,
-                only_if=still_lost)
-    return "failed" if done else None
-
-
-def fail_unclaimed(*, session: Session, generation_id: str, waited_seconds: float, signals: Signals) -> bool:
-    """Fail and refund a pending generation no worker claimed in ``waited_seconds`` (``NO_WORKER``)."""
-    conditions = (Generation.id == generation_id, Generation.status == "pending",
-                  Generation.available_at < db_now(-waited_seconds))
-    message = f"No worker picked it up within {waited_seconds:g} s; your credits were refunded."
-    return _end(session, conditions, status="failed", error_code=NO_WORKER, error_message=message,
-                signals=signals) is not None
-
-
-def cancel(*, session: Session, user_id: str, generation_id: str, signals: Signals) -> Generation | None:
-    """Cancel a pending or processing generation and refund it; None if it is not active (or not the user's)."""
-    conditions = (Generation.id == generation_id, Generation.user_id == user_id,
-                  Generation.status.in_(ACTIVE_STATUSES))
-    return _end(session, conditions, status="cancelled", error_code=None, error_message=None, signals=signals)
 
 
 class Backoff:
@@ -222,42 +56,143 @@ class Backoff:
         return max(min(delay, self.max_seconds), at_least or 0.0)
 
 
-def publish(session: Session, signals: Signals, generation: Generation, **extra) -> None:
-    """Tell the generation's owner about its new state: stored in this transaction, sent once it has committed."""
-    signals.events.record(session, generation.user_id, event_kinds.GENERATION, {**_event(generation), **extra})
+def give_up_waiting_after(session: Session, milliseconds: int = SKIPPABLE_WAIT_MS) -> None:
+    """For work that simply tries again on its next turn (a heartbeat, progress, a reaper's pass): on PostgreSQL this
+    transaction fails rather than wait longer than ``milliseconds`` for a lock (a user's row or event lock held by a
+    stalled transaction). SQLite's writers wait on ``busy_timeout`` instead."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text(f"SET LOCAL lock_timeout = {int(milliseconds)}"))
 
 
-def _publish_now(signals: Signals, generation: Generation) -> None:
-    signals.events.publish(generation.user_id, event_kinds.GENERATION, _event(generation))
+class JobQueue:
+    """Claims, leases and fenced changes on the table of ``model`` (a mapped class with ``JobColumns``)."""
 
+    def __init__(self, model: Any):
+        self.model = model
+        table = model.__table__
+        oldest_ready = (
+            select(table.c.id)
+            .where(table.c.status == "pending", table.c.available_at <= db_now())
+            .order_by(table.c.created_at, table.c.id)
+            .limit(1)
+            .with_for_update(skip_locked=True)  # PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises claims
+            .scalar_subquery()
+        )
+        self._claim = (
+            update(table).where(table.c.id == oldest_ready)
+            .values(status="processing", attempt=table.c.attempt + 1, progress=0, worker_id=bindparam("worker"),
+                    lease_until=db_now(bindparam("lease", type_=Float())), heartbeat_at=db_now(),
+                    started_at=db_now())
+            .returning(*table.c)
+        )
 
-def _event(generation: Generation) -> dict:
-    return {"id": generation.id, "projectId": generation.project_id, "batchId": generation.batch_id,
-            "status": generation.status, "progress": generation.progress, "attempt": generation.attempt,
-            "avatarId": generation.avatar_id, "errorCode": generation.error_code}
+    def claim(self, *, database: Database, worker_id: str, lease_seconds: float) -> Any | None:
+        """Move the oldest (first created) ready pending job to processing under a new lease and attempt; None if
+        none is ready.
 
+        The hot path of every job, so it is one prepared statement and no ORM session. On PostgreSQL that statement
+        runs in autocommit (it is atomic on its own: no BEGIN or COMMIT round trips); SQLite needs its BEGIN
+        IMMEDIATE. The row comes back as a detached instance of the model holding the claimed values.
+        """
+        with database.engine.connect() as connection:
+            if not database.is_sqlite:
+                connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+            with connection.begin():
+                row = connection.execute(self._claim, {"worker": worker_id, "lease": lease_seconds}).one_or_none()
+        return None if row is None else self.model(**row._mapping)
 
-def _current(attempt: Attempt) -> tuple:
-    return (Generation.id == attempt.generation_id, Generation.status == "processing",
-            Generation.attempt == attempt.number)
+    def extend_leases(self, *, session: Session, worker_id: str, attempts: list[Attempt],
+                      lease_seconds: float) -> set[Attempt]:
+        """Renew the leases of ``attempts``; returns those still this worker's (the others were cancelled or lost).
 
+        A row another transaction holds (its own finish, a cancel under way) is skipped, not waited for: it counts as
+        still this worker's, and its lease is renewed on the next beat if it is.
+        """
+        if not attempts:
+            return set()
+        model = self.model
+        ids = [attempt.job_id for attempt in attempts]
+        # A plain read never waits on a row lock: it tells which attempts are still this worker's as of now.
+        held = {Attempt(job_id, number) for job_id, number in session.execute(
+            select(model.id, model.attempt).where(model.id.in_(ids), model.status == "processing",
+                                                  model.worker_id == worker_id))}
+        if held:
+            free = select(model.id).where(model.id.in_([attempt.job_id for attempt in held])) \
+                .with_for_update(skip_locked=True)
+            session.execute(update(model).where(model.id.in_(free), model.status == "processing",
+                                                model.worker_id == worker_id)
+                            .values(lease_until=db_now(lease_seconds), heartbeat_at=db_now()))
+        return held & set(attempts)
 
-def _end(session: Session, conditions: tuple, *, status: str, error_code: str | None, error_message: str | None,
-         signals: Signals) -> Generation | None:
-    """Move one generation to failed or cancelled, if ``conditions`` still hold, and refund its cost in this
-    transaction."""
-    generation = session.scalars(
-        update(Generation).where(*conditions)
-        .values(status=status, error_code=error_code, error_message=error_message and error_message[:1000],
-                completed_at=db_now(), lease_until=None, refunded=Generation.cost)
-        .returning(Generation)
-    ).one_or_none()
-    if generation is None:
-        return None
-    reason = "cancelled" if status == "cancelled" else f"failed ({error_code})"
-    credits_service.refund(session=session, user_id=generation.user_id, amount=generation.cost,
-                           description=f"Refund: generation {reason}", reference_type="generation",
-                           reference_id=generation.id)
-    balance = session.scalar(select(User.credit_balance).where(User.id == generation.user_id))
-    publish(session, signals, generation, creditRefunded=generation.refunded, creditBalance=balance)
-    return generation
+    def current(self, attempt: Attempt) -> tuple:
+        """The fence: the job is still processing under ``attempt``."""
+        model = self.model
+        return model.id == attempt.job_id, model.status == "processing", model.attempt == attempt.number
+
+    def still_lost(self, dead_workers: list[str]) -> tuple:
+        """The job's lease has run out, or its worker is one of ``dead_workers``."""
+        return (or_(self.model.lease_until < db_now(), self.model.worker_id.in_(dead_workers)),)
+
+    def lock(self, *, session: Session, conditions: tuple) -> Any | None:
+        """The one row matching ``conditions``, locked for this transaction; None if there is none or another
+        transaction holds it (skipped, never waited for)."""
+        return session.scalars(select(self.model).where(*conditions).with_for_update(skip_locked=True)).one_or_none()
+
+    def save_progress(self, *, session: Session, attempt: Attempt, progress: int) -> tuple[bool, Any | None]:
+        """Record progress; returns whether the attempt is still current, and the updated row (None when it is not,
+        or when another transaction held the row: that progress is skipped, the next one lands)."""
+        model = self.model
+        free = select(model.id).where(*self.current(attempt)).with_for_update(skip_locked=True).scalar_subquery()
+        job = session.scalars(update(model).where(model.id == free, *self.current(attempt))
+                              .values(progress=progress, heartbeat_at=db_now()).returning(model)).one_or_none()
+        if job is not None:
+            return True, job
+        still_current = session.scalar(select(model.id).where(*self.current(attempt))) is not None
+        return still_current, None
+
+    def finish(self, *, session: Session, conditions: tuple, status: str, **values) -> Any | None:
+        """End the job matching ``conditions`` (completed, failed or cancelled); None if they no longer hold."""
+        if "error_message" in values and values["error_message"] is not None:
+            values["error_message"] = values["error_message"][:MESSAGE_LIMIT]
+        return session.scalars(
+            update(self.model).where(*conditions)
+            .values(status=status, completed_at=db_now(), lease_until=None, **values)
+            .returning(self.model)
+        ).one_or_none()
+
+    def send_back(self, *, session: Session, conditions: tuple, delay_seconds: float, error_code: str,
+                  error_message: str) -> Any | None:
+        """Pending again, ready after ``delay_seconds``, the worker free at once; None if ``conditions`` fail."""
+        return session.scalars(
+            update(self.model).where(*conditions)
+            .values(status="pending", available_at=db_now(delay_seconds), lease_until=None, worker_id=None,
+                    error_code=error_code, error_message=error_message[:MESSAGE_LIMIT])
+            .returning(self.model)
+        ).one_or_none()
+
+    def release(self, *, session: Session, attempt: Attempt) -> Any | None:
+        """Give a job back at shutdown: pending and ready now, and the attempt does not count."""
+        model = self.model
+        return session.scalars(
+            update(model).where(*self.current(attempt))
+            .values(status="pending", attempt=model.attempt - 1, available_at=db_now(), lease_until=None,
+                    worker_id=None, progress=0)
+            .returning(model)
+        ).one_or_none()
+
+    def lost(self, *, session: Session, dead_workers: list[str]) -> list[Attempt]:
+        """Processing jobs whose lease ran out or whose worker is one of ``dead_workers``."""
+        model = self.model
+        rows = session.execute(select(model.id, model.attempt)
+                               .where(model.status == "processing", *self.still_lost(dead_workers))).all()
+        return [Attempt(job_id, number) for job_id, number in rows]
+
+    def unclaimed(self, *, session: Session, waited_seconds: float) -> list[str]:
+        """Ids of pending jobs ready for longer than ``waited_seconds``."""
+        return list(session.scalars(select(self.model.id).where(*self.unclaimed_conditions(waited_seconds))))
+
+    def unclaimed_conditions(self, waited_seconds: float, job_id: str | None = None) -> tuple:
+        """A pending job ready for longer than ``waited_seconds`` (the one with ``job_id``, when given)."""
+        model = self.model
+        conditions = (model.status == "pending", model.available_at < db_now(-waited_seconds))
+        return conditions if job_id is None else (model.id == job_id, *conditions)

@@ -2,8 +2,9 @@
 
 Each pass: jobs whose lease ran out, or whose worker process on this host is gone, go back to pending with backoff
 (or fail and are refunded after their last attempt); pending jobs that no live worker claimed within
-``AVATAR_MAX_QUEUE_WAIT`` fail with ``NO_WORKER`` and are refunded. Every change is conditional, so any number of
-reapers can run at once without doubling anything.
+``AVATAR_MAX_QUEUE_WAIT`` fail with ``NO_WORKER`` and are refunded. What each outcome means is the handler's
+(``jobs.handler.JobHandler``). Every change is conditional, so any number of reapers can run at once without doubling
+anything, and a row another transaction holds is skipped until the next pass, never waited for.
 """
 
 from __future__ import annotations
@@ -11,19 +12,23 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 from avatar_creator.db import Database, db_now
 from avatar_creator.events import service as events_service
-from avatar_creator.generation import service as generation_service
-from avatar_creator.generation.models import Generation
 from avatar_creator.jobs import liveness, queue
+from avatar_creator.jobs.handler import JobHandler
 from avatar_creator.jobs.models import WorkerProcess
 from avatar_creator.settings import Settings
 
 log = logging.getLogger("avatar_creator.jobs")
+T = TypeVar("T")
 
 FORGET_WORKERS_AFTER_S = 3600.0  # registry rows of workers silent this long are removed
 PRUNE_EVERY_S = 300.0  # idempotency keys and stale worker rows are pruned this often, not every pass
@@ -36,38 +41,31 @@ class ReapReport:
     unclaimed: int = 0
 
 
-def live_worker_count(*, session, settings: Settings, known_dead: list[str] = ()) -> int:
+def live_worker_count(*, session, settings: Settings, known_dead: Sequence[str] = ()) -> int:
     """Worker processes that heartbeated within a lease (less those known to be gone)."""
     return session.scalar(select(func.count()).select_from(WorkerProcess)
                           .where(WorkerProcess.heartbeat_at > db_now(-settings.lease_seconds),
                                  WorkerProcess.id.not_in(known_dead)))
 
 
-def reap_once(*, database: Database, settings: Settings, signals: queue.Signals, backoff: queue.Backoff) -> ReapReport:
-    """One pass of every rule; returns what it changed."""
+def reap_once(*, database: Database, settings: Settings, handler: JobHandler, backoff: queue.Backoff) -> ReapReport:
+    """One pass of every rule; returns what it changed. A job whose change would wait on a lock (its row, its user's
+    row) is left for the next pass; the others go on."""
     report = ReapReport()
     with database.session(write=False) as session:
         dead_workers = _dead_local_workers(session)
-        lost = session.execute(
-            select(Generation.id, Generation.attempt).where(
-                Generation.status == "processing",
-                or_(Generation.lease_until < db_now(), Generation.worker_id.in_(dead_workers)))
-        ).all()
+        lost = handler.queue.lost(session=session, dead_workers=dead_workers)
         no_live_worker = live_worker_count(session=session, settings=settings, known_dead=dead_workers) == 0
-        unclaimed = session.scalars(
-            select(Generation.id).where(Generation.status == "pending",
-                                        Generation.available_at < db_now(-settings.max_queue_wait))
-        ).all() if no_live_worker else []
-    for generation_id, attempt in lost:
-        with database.session() as session:
-            outcome = queue.recover(session=session, attempt=queue.Attempt(generation_id, attempt),
-                                    dead_workers=dead_workers, backoff=backoff, signals=signals)
+        unclaimed = handler.queue.unclaimed(session=session, waited_seconds=settings.max_queue_wait) \
+            if no_live_worker else []
+    for attempt in lost:
+        outcome = _without_waiting(database, attempt.job_id, lambda session: handler.recover(
+            session=session, attempt=attempt, dead_workers=dead_workers, backoff=backoff))
         report.recovered += outcome == "pending"
         report.failed += outcome == "failed"
-    for generation_id in unclaimed:
-        with database.session() as session:
-            report.unclaimed += queue.fail_unclaimed(session=session, generation_id=generation_id,
-                                                     waited_seconds=settings.max_queue_wait, signals=signals)
+    for job_id in unclaimed:
+        report.unclaimed += bool(_without_waiting(database, job_id, lambda session: handler.fail_unclaimed(
+            session=session, job_id=job_id, waited_seconds=settings.max_queue_wait)))
     if dead_workers:
         with database.session() as session:
             session.execute(delete(WorkerProcess).where(WorkerProcess.id.in_(dead_workers)))
@@ -77,10 +75,10 @@ def reap_once(*, database: Database, settings: Settings, signals: queue.Signals,
     return report
 
 
-def prune(*, database: Database) -> None:
-    """Forget old idempotency keys, events older than a day and workers silent for an hour."""
+def prune(*, database: Database, handler: JobHandler) -> None:
+    """Forget what the handler keeps only a while, events older than a day and workers silent for an hour."""
     with database.session() as session:
-        generation_service.prune_idempotency_keys(session=session)
+        handler.prune(session=session)
         events_service.prune(session=session)
         session.execute(delete(WorkerProcess).where(WorkerProcess.heartbeat_at < db_now(-FORGET_WORKERS_AFTER_S)))
 
@@ -88,10 +86,10 @@ def prune(*, database: Database) -> None:
 class Reaper:
     """Runs ``reap_once`` every ``AVATAR_REAPER_INTERVAL_SECONDS`` in a daemon thread."""
 
-    def __init__(self, *, database: Database, settings: Settings, signals: queue.Signals):
+    def __init__(self, *, database: Database, settings: Settings, handler: JobHandler):
         self._database = database
         self._settings = settings
-        self._signals = signals
+        self._handler = handler
         self._backoff = queue.Backoff(base_seconds=settings.retry_base_seconds,
                                       max_seconds=settings.retry_max_seconds)
         self._stopping = threading.Event()
@@ -112,10 +110,10 @@ class Reaper:
         failing = False
         while not stopping.is_set():
             try:
-                reap_once(database=self._database, settings=self._settings, signals=self._signals,
+                reap_once(database=self._database, settings=self._settings, handler=self._handler,
                           backoff=self._backoff)
                 if time.monotonic() - last_prune > PRUNE_EVERY_S:
-                    prune(database=self._database)
+                    prune(database=self._database, handler=self._handler)
                     last_prune = time.monotonic()
                 failing = False
             except Exception as error:  # the database may be down: say so once, keep trying
@@ -123,6 +121,18 @@ class Reaper:
                     log.warning("reaper cannot reach the database (%s); retrying", type(error).__name__)
                 failing = True
             stopping.wait(self._settings.reaper_interval_seconds)
+
+
+def _without_waiting(database: Database, job_id: str, change: Callable[[Session], T]) -> T | None:
+    """``change`` in a transaction that gives up waiting for locks; None when it did (this job is left for the next
+    pass, the others go on)."""
+    try:
+        with database.session() as session:
+            queue.give_up_waiting_after(session)
+            return change(session)
+    except OperationalError as error:  # a lock timeout, most likely
+        log.warning("reaper: job %s left for the next pass (%s)", job_id, type(error.orig).__name__)
+        return None
 
 
 def _dead_local_workers(session) -> list[str]:

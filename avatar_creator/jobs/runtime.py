@@ -1,7 +1,8 @@
 """What every process of the service runs for jobs: the reaper always, worker threads when asked.
 
 ``serve`` builds one in the app factory (``--workers N``, none with ``--no-worker``); ``avatar-creator worker``
-builds one with worker threads only. The same doorbell, events, providers and storage serve the routes.
+builds one with worker threads only; both through ``generation.runner.build_runtime``, which hands it the generation
+handler. The same doorbell, events, providers and storage serve the routes.
 """
 
 from __future__ import annotations
@@ -9,15 +10,15 @@ from __future__ import annotations
 import threading
 
 from avatar_creator.db import Database
-from avatar_creator.events import EventSink, build_event_sink
 from avatar_creator.jobs import queue
-from avatar_creator.jobs.doorbell import build_doorbell
+from avatar_creator.jobs.handler import JobHandler
 from avatar_creator.jobs.reaper import Reaper
 from avatar_creator.jobs.worker import WorkerPool
 from avatar_creator.providers.base import Provider
-from avatar_creator.providers.registry import build_providers, selectable
+from avatar_creator.providers.registry import selectable
 from avatar_creator.settings import Settings
-from avatar_creator.storage import LocalStorage, Storage
+from avatar_creator.storage import Storage
+
 
 class JobRuntime:
     """The reaper and, when ``workers`` > 0, a pool of worker threads; started and stopped together.
@@ -27,14 +28,15 @@ class JobRuntime:
     """
 
     def __init__(self, *, settings: Settings, database: Database, workers: int, signals: queue.Signals,
-                 providers: dict[str, Provider], storage: Storage):
+                 handler: JobHandler, providers: dict[str, Provider], storage: Storage):
         self.settings = settings
         self.signals = signals
+        self.handler = handler
         self.providers = providers
         self.storage = storage
-        self.reaper = Reaper(database=database, settings=settings, signals=signals)
-        self.pool = WorkerPool(database=database, settings=settings, providers=providers, storage=storage,
-                               signals=signals, concurrency=workers) if workers > 0 else None
+        self.reaper = Reaper(database=database, settings=settings, handler=handler)
+        self.pool = WorkerPool(database=database, settings=settings, handler=handler, doorbell=signals.doorbell,
+                               concurrency=workers) if workers > 0 else None
         self._users = 0
         self._lock = threading.Lock()
 
@@ -62,14 +64,3 @@ class JobRuntime:
             self.reaper.stop()
             self.signals.doorbell.close()
             self.signals.events.close()
-
-
-def build_runtime(settings: Settings, database: Database, *, workers: int | None = None,
-                  storage: Storage | None = None, events: EventSink | None = None,
-                  providers: dict[str, Provider] | None = None) -> JobRuntime:
-    """A runtime from the settings: Redis or in-process doorbell, the providers and local storage (unless given)."""
-    signals = queue.Signals(doorbell=build_doorbell(settings), events=events or build_event_sink(settings, database))
-    return JobRuntime(settings=settings, database=database,
-                      workers=settings.workers if workers is None else workers, signals=signals,
-                      providers=build_providers(settings) if providers is None else providers,
-                      storage=storage or LocalStorage(settings.files_dir))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
@@ -12,13 +10,20 @@ from avatar_creator.auth.models import User
 from avatar_creator.avatars import service as avatars_service
 from avatar_creator.avatars.models import SOURCE_TYPES
 from avatar_creator.credits import service as credits_service
-from avatar_creator.db import Database, utcnow
-from avatar_creator.deps import (DatabaseDep, FileUrlsDep, ProviderNamesDep, SettingsDep, SignalsDep, StorageDep,
-                                 limit_by_user)
+from avatar_creator.db import Database
+from avatar_creator.deps import (
+    DatabaseDep,
+    FileUrlsDep,
+    ProviderNamesDep,
+    SettingsDep,
+    SignalsDep,
+    StorageDep,
+    limit_by_user,
+)
 from avatar_creator.errors import AppError, InsufficientCredits
 from avatar_creator.generation import requests
 from avatar_creator.generation import service as generation_service
-from avatar_creator.platform_routes import costs
+from avatar_creator.generation.pricing import costs
 from avatar_creator.projects import service as projects_service
 from avatar_creator.settings import Settings
 from avatar_creator.signing import FileUrls
@@ -29,9 +34,6 @@ from avatar_creator.web.session import FormDep, VerifiedUser, WebUser, signed_in
 
 router = APIRouter(tags=[WEB_TAG], include_in_schema=False)
 PAGE_SIZE = 24
-SHOWN_STATUSES = ("processing", "pending", "failed", "cancelled")
-ENDED_SHOWN_FOR = timedelta(hours=1)  # failed and cancelled work stays in the panel this long, to be retried
-PANEL_LIMIT = 20
 
 
 def _filters(project_id: str, source: str | None, favorite: bool) -> avatars_service.AvatarFilter:
@@ -58,16 +60,7 @@ def _gallery(session: Session, file_urls: FileUrls, user: User, project_id: str,
 
 
 def _panel(session: Session, user: User, project_id: str) -> dict:
-    """The project's unfinished work (and recent failures to retry), with each pending one's place in the queue."""
-    since = utcnow() - ENDED_SHOWN_FOR
-    found = {status: generation_service.list_for_user(session=session, user_id=user.id, status=status,
-                                                      project_id=project_id, limit=PANEL_LIMIT)
-             for status in SHOWN_STATUSES}
-    positions = generation_service.queue_positions(session=session, generations=found["pending"])
-    found["pending"].sort(key=lambda generation: positions.get(generation.id, 0))
-    ended = [g for status in ("failed", "cancelled") for g in found[status] if g.created_at >= since]
-    shown = found["processing"] + found["pending"] + sorted(ended, key=lambda g: g.created_at, reverse=True)
-    return {"generations": shown[:PANEL_LIMIT], "positions": positions}
+    return generation_service.generating_panel(session=session, user_id=user.id, project_id=project_id)
 
 
 def project_page_response(request: Request, *, database: Database, settings: Settings, file_urls: FileUrls,

@@ -15,11 +15,21 @@ from avatar_creator.auth.schemas import LoginIn, RegisterIn
 from avatar_creator.avatars import service as avatars_service
 from avatar_creator.credits import service as credits_service
 from avatar_creator.db import Database
-from avatar_creator.deps import (SESSION_COOKIE, DatabaseDep, FileUrlsDep, PasswordsDep, SettingsDep, SignalsDep,
-                                 StorageDep, clear_session_cookies, limit_by_ip, set_session_cookies)
+from avatar_creator.deps import (
+    SESSION_COOKIE,
+    DatabaseDep,
+    FileUrlsDep,
+    PasswordsDep,
+    SettingsDep,
+    SignalsDep,
+    StorageDep,
+    clear_session_cookies,
+    limit_by_ip,
+    set_session_cookies,
+)
 from avatar_creator.errors import Conflict, Unauthorized
 from avatar_creator.generation import requests
-from avatar_creator.platform_routes import costs
+from avatar_creator.generation.pricing import costs
 from avatar_creator.projects import service as projects_service
 from avatar_creator.projects.models import Project
 from avatar_creator.projects.schemas import ProjectCreate, ProjectUpdate
@@ -29,8 +39,15 @@ from avatar_creator.web import forms
 from avatar_creator.web.errors import WEB_TAG
 from avatar_creator.web.project_routes import project_page_response
 from avatar_creator.web.rendering import local_path, redirect, render
-from avatar_creator.web.session import (FormDep, OptionalUser, VerifiedUser, WebUser, set_visitor_cookie,
-                                        verify_visitor_form, visitor_csrf_token)
+from avatar_creator.web.session import (
+    FormDep,
+    OptionalUser,
+    VerifiedUser,
+    WebUser,
+    set_visitor_cookie,
+    verify_visitor_form,
+    visitor_csrf_token,
+)
 
 router = APIRouter(tags=[WEB_TAG], include_in_schema=False)
 HISTORY_LIMIT = 100

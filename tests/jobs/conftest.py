@@ -11,7 +11,8 @@ from avatar_creator.auth.models import User
 from avatar_creator.credits import service as credits_service
 from avatar_creator.db import Database
 from avatar_creator.events import EventSink
-from avatar_creator.generation import service as generation_service
+from avatar_creator.generation import lifecycle
+from avatar_creator.generation.runner import GenerationJobs
 from avatar_creator.generation.schemas import GenerateIn
 from avatar_creator.jobs import queue
 from avatar_creator.jobs.doorbell import LocalDoorbell
@@ -57,7 +58,23 @@ def storage(tmp_path):
 
 
 @pytest.fixture
+def handler(storage, signals):
+    """The generation lifecycle as the worker pool and the reaper get it (no provider: no job runs here)."""
+    return GenerationJobs(providers={}, storage=storage, signals=signals)
+
+
+@pytest.fixture
 def owner(database) -> Owner:
+    return new_owner(database)
+
+
+@pytest.fixture
+def another_owner(database) -> Owner:
+    return new_owner(database)
+
+
+def new_owner(database) -> Owner:
+    """A user with 10,000 credits and a project."""
     with database.session() as session:
         user = User(email=f"{secrets.token_hex(4)}@example.com", password_hash="x", credit_balance=0,
                     storage_used=0, storage_quota=10**9)
@@ -72,14 +89,15 @@ def owner(database) -> Owner:
 
 @pytest.fixture
 def enqueue(database, settings, owner, signals):
-    """Queue ``count`` generations as the API does (debit, rows, doorbell); returns their ids."""
+    """Queue ``count`` generations as the API does (rows, debit, doorbell), for ``owner`` unless ``by`` another;
+    returns their ids."""
 
-    def enqueue(count: int = 1, **body) -> list[str]:
+    def enqueue(count: int = 1, *, by: Owner = owner, **body) -> list[str]:
         request = GenerateIn(name="Job", prompt="a plain test portrait", width=256, height=256, count=count, **body)
         with database.session() as session:
-            batch = generation_service.create(session=session, settings=settings, provider_names={"offline"},
-                                              user_id=owner.user_id, project_id=owner.project_id, body=request,
-                                              idempotency_key=None, signals=signals)
+            batch = lifecycle.create(session=session, settings=settings, provider_names={"offline"},
+                                     user_id=by.user_id, project_id=by.project_id, body=request,
+                                     idempotency_key=None, signals=signals)
             return [generation.id for generation in batch.generations]
 
     return enqueue

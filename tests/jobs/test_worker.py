@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import insert, select
 
 from avatar_creator.db import db_now
+from avatar_creator.generation import lifecycle
 from avatar_creator.generation.models import Generation
 from avatar_creator.jobs import liveness, queue
 from avatar_creator.jobs.models import WorkerProcess
@@ -117,22 +118,22 @@ def register_worker(database, worker_id: str, pid: int) -> None:
             pid_started=liveness.process_started(pid), concurrency=1, started_at=db_now(), heartbeat_at=db_now()))
 
 
-def test_a_dead_local_worker_s_job_is_reclaimed_before_its_lease_runs_out(database, settings, signals, enqueue,
+def test_a_dead_local_worker_s_job_is_reclaimed_before_its_lease_runs_out(database, settings, handler, enqueue,
                                                                           doomed_process):
     alive_id, dead_id = enqueue(2)
     register_worker(database, "alive", os.getpid())
     register_worker(database, "doomed", doomed_process.pid)
     for worker_id in ("alive", "doomed"):
-        queue.claim(database=database, worker_id=worker_id, lease_seconds=600, signals=signals)
+        lifecycle.JOBS.claim(database=database, worker_id=worker_id, lease_seconds=600)
     backoff = queue.Backoff(base_seconds=0, max_seconds=0)
-    assert reap_once(database=database, settings=settings, signals=signals, backoff=backoff).recovered == 0
+    assert reap_once(database=database, settings=settings, handler=handler, backoff=backoff).recovered == 0
 
     started = liveness.process_started(doomed_process.pid)
     doomed_process.kill()  # never reaped by its parent during the test: a zombie counts as dead
     deadline = time.monotonic() + 5
     while not liveness.is_dead(doomed_process.pid, started) and time.monotonic() < deadline:
         time.sleep(0.01)
-    assert reap_once(database=database, settings=settings, signals=signals, backoff=backoff).recovered == 1
+    assert reap_once(database=database, settings=settings, handler=handler, backoff=backoff).recovered == 1
     with database.session(write=False) as session:
         statuses = dict(session.execute(select(Generation.worker_id, Generation.status)
                                         .where(Generation.id.in_([alive_id, dead_id]))).all())
@@ -140,15 +141,15 @@ def test_a_dead_local_worker_s_job_is_reclaimed_before_its_lease_runs_out(databa
         assert set(session.scalars(select(WorkerProcess.id))) == {"alive"}
 
 
-def test_no_worker_waits_while_a_worker_is_alive(database, settings, signals, enqueue):
+def test_no_worker_waits_while_a_worker_is_alive(database, settings, handler, enqueue):
     generation_id = enqueue()[0]
     register_worker(database, "alive", os.getpid())
     settings = settings.model_copy(update={"max_queue_wait": 0.01})
     time.sleep(0.05)
     backoff = queue.Backoff(base_seconds=0, max_seconds=0)
-    assert reap_once(database=database, settings=settings, signals=signals, backoff=backoff).unclaimed == 0
+    assert reap_once(database=database, settings=settings, handler=handler, backoff=backoff).unclaimed == 0
     with database.session() as session:
         session.execute(WorkerProcess.__table__.delete())
-    assert reap_once(database=database, settings=settings, signals=signals, backoff=backoff).unclaimed == 1
+    assert reap_once(database=database, settings=settings, handler=handler, backoff=backoff).unclaimed == 1
     with database.session(write=False) as session:
         assert session.get(Generation, generation_id).error_code == "NO_WORKER"
