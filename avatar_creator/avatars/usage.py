@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import cast
 
-from sqlalchemy import Row, func, select, update
+from sqlalchemy import CursorResult, Row, func, select, update
 from sqlalchemy.orm import Session
 
 from avatar_creator.avatars.models import Avatar, AvatarUsage
@@ -20,11 +21,11 @@ def record(*, session: Session, user_id: str, avatar_id: str, app_id: str, app_n
            reference_id: str | None, reference_type: str | None, metadata: dict | None) -> AvatarUsage:
     """Record one use of the user's avatar: ``usageCount`` goes up by one and ``lastUsedAt`` is now."""
     now = utcnow()
-    counted = session.execute(
+    counted = cast(CursorResult, session.execute(
         update(Avatar).where(Avatar.id == avatar_id, Avatar.user_id == user_id)
         # A use is not an edit: updated_at keeps its value instead of taking the column's onupdate.
         .values(usage_count=Avatar.usage_count + 1, last_used_at=now, updated_at=Avatar.updated_at)
-    )
+    ))
     if counted.rowcount == 0:
         raise NotFound("Avatar not found.")
     usage = AvatarUsage(avatar_id=avatar_id, user_id=user_id, app_id=app_id, app_name=app_name, action=action,

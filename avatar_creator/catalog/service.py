@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeVar, cast
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import CursorResult, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -53,7 +54,10 @@ def seed_persona_examples(*, session: Session, specs: tuple[PersonaExampleSpec, 
                            [persona_example_values(spec, order) for order, spec in enumerate(specs)])
 
 
-def _upsert_by_slug(session: Session, model: type[Preset] | type[PersonaExample], rows: list[dict]) -> SeedCounts:
+_Seeded = TypeVar("_Seeded", Preset, PersonaExample)
+
+
+def _upsert_by_slug(session: Session, model: type[_Seeded], rows: list[dict]) -> SeedCounts:
     slugs = [values["slug"] for values in rows]
     existing = {row.slug: row for row in session.scalars(select(model).where(model.slug.in_(slugs)))}
     # ON CONFLICT DO NOTHING: two processes seeding at once (replicas starting together) both succeed.
@@ -66,7 +70,7 @@ def _upsert_by_slug(session: Session, model: type[Preset] | type[PersonaExample]
             now = utcnow()
             result = session.execute(insert(model).values(id=new_id(), created_at=now, updated_at=now, **values)
                                      .on_conflict_do_nothing(index_elements=["slug"]))
-            if result.rowcount:
+            if cast(CursorResult, result).rowcount:
                 inserted.append(values["slug"])
         elif any(getattr(row, column) != value for column, value in values.items()):
             for column, value in values.items():

@@ -6,8 +6,9 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import cast
 
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import CursorResult, delete, func, select, text
 from sqlalchemy.orm import Session
 
 from avatar_creator.db import utcnow
@@ -88,7 +89,8 @@ def replay(*, session: Session, user_id: str, after_id: int, before_id: int | No
 
 def prune(*, session: Session, keep_for: timedelta = KEEP_FOR) -> int:
     """Delete events older than ``keep_for``; returns how many went."""
-    return session.execute(delete(EventRecord).where(EventRecord.created_at < utcnow() - keep_for)).rowcount
+    result = session.execute(delete(EventRecord).where(EventRecord.created_at < utcnow() - keep_for))
+    return cast(CursorResult, result).rowcount
 
 
 def _user_lock_key(user_id: str) -> int:

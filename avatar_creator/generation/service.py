@@ -7,9 +7,10 @@ Plain functions on a session.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import cast
 
 from pydantic.alias_generators import to_camel
-from sqlalchemy import delete, func, select, tuple_
+from sqlalchemy import CursorResult, delete, func, select, tuple_
 from sqlalchemy.orm import Session, aliased
 
 from avatar_creator.db import db_now, utcnow
@@ -115,8 +116,8 @@ def to_api(generation: Generation, queue_position: int | None = None) -> dict:
 
 def prune_idempotency_keys(*, session: Session) -> int:
     """Forget keys older than a day."""
-    return session.execute(delete(IdempotencyKey).where(IdempotencyKey.created_at < utcnow() - IDEMPOTENCY_TTL)
-                           ).rowcount
+    result = session.execute(delete(IdempotencyKey).where(IdempotencyKey.created_at < utcnow() - IDEMPOTENCY_TTL))
+    return cast(CursorResult, result).rowcount
 
 
 def attribute_values(values: dict) -> dict:

@@ -13,9 +13,9 @@ import socket
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, insert, update
+from sqlalchemy import CursorResult, delete, insert, update
 
 from avatar_creator.db import Database, db_now, new_id
 from avatar_creator.jobs import liveness, queue
@@ -195,8 +195,8 @@ class WorkerPool:
         flights = list(self._flights.values())
         with self._database.session() as session:
             queue.give_up_waiting_after(session)  # a missed beat is made up 2 s later; a stalled one costs leases
-            known = session.execute(update(WorkerProcess).where(WorkerProcess.id == self.worker_id)
-                                    .values(heartbeat_at=db_now())).rowcount
+            known = cast(CursorResult, session.execute(update(WorkerProcess).where(WorkerProcess.id == self.worker_id)
+                                                       .values(heartbeat_at=db_now()))).rowcount
             still_ours = self._handler.queue.extend_leases(session=session, worker_id=self.worker_id,
                                                            attempts=[flight.attempt for flight in flights],
                                                            lease_seconds=self._settings.lease_seconds)
