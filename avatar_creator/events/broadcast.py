@@ -81,7 +81,8 @@ class Broadcaster(abc.ABC):
 
     def start(self) -> None:
         """Begin receiving events from other processes (API processes only; a worker only sends). Once: a second
-        call does nothing."""
+        call does nothing. Here nothing: a broadcaster that receives nothing needs no start."""
+        return None
 
     def close(self) -> None:
         """Stop receiving and end every open stream."""
@@ -149,7 +150,8 @@ class LocalBroadcaster(Broadcaster):
 
     def start(self) -> None:
         if self._database is not None and self._watcher is None:
-            self._watcher = threading.Thread(target=self._watch_table, name="avatar-events", daemon=True)
+            self._watcher = threading.Thread(target=self._watch_table, args=(self._database,), name="avatar-events",
+                                             daemon=True)
             self._watcher.start()
 
     def close(self) -> None:
@@ -158,12 +160,12 @@ class LocalBroadcaster(Broadcaster):
             self._watcher.join(timeout=3)
         super().close()
 
-    def _watch_table(self) -> None:
+    def _watch_table(self, database: Database) -> None:
         last_id: int | None = None
         failing = False
         while not self._stopping.is_set():
             try:
-                with self._database.session(write=False) as session:
+                with database.session(write=False) as session:
                     if last_id is None:  # at once on start: streams open only after the server is up
                         last_id = service.latest_id(session=session) or 0
                     written = service.written_after(session=session, after_id=last_id)

@@ -59,7 +59,9 @@ async def stream_events(
     return EventSourceResponse(
         event_stream(subscription, cursor=cursor, read=read, queue_head=queue_head),
         ping=PING_S, send_timeout=SEND_TIMEOUT_S,
-        shutdown_event=_ClosesOnShutdown(subscription), shutdown_grace_period=SHUTDOWN_GRACE_S,
+        # sse-starlette declares an anyio.Event but only calls set() on it: this object has that.
+        shutdown_event=_ClosesOnShutdown(subscription),  # type: ignore[arg-type]
+        shutdown_grace_period=SHUTDOWN_GRACE_S,
         background=BackgroundTask(broadcaster.unsubscribe, subscription),
     )
 

@@ -115,6 +115,8 @@ class EventSink:
                 self._queue_watch.poke()
 
     def _tell_listeners(self, event: Event) -> None:
+        if event.user_id is None:  # listeners hear users' events; the queue's head (everyone's) never comes this way
+            return
         for listener in self._listeners:
             try:
                 listener(event.user_id, event.kind, event.payload)

@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 from sse_starlette import ServerSentEvent
 
-from avatar_creator.events.broadcast import CLOSE, RESYNC, Subscription
+from avatar_creator.events.broadcast import CLOSE, Marker, Subscription
 from avatar_creator.events.service import Event
 from avatar_creator.events.sink import QUEUE
 
@@ -27,16 +27,16 @@ async def event_stream(subscription: Subscription, *, cursor: int, read: ReadEve
     """Server-sent events for ``subscription``'s user, starting after event id ``cursor``."""
     async for event in _stored(read, cursor, None):
         yield _to_sse(event)
-        cursor = event.id
+        cursor = _stored_id(event)
     yield ServerSentEvent(data=_json(queue_head), event=QUEUE, id=str(cursor), retry=RETRY_MS)
     while True:
         item = await subscription.queue.get()
         if item is CLOSE:
             return
-        if item is RESYNC:
+        if isinstance(item, Marker):  # RESYNC, the only other one
             async for event in _stored(read, cursor, None):
                 yield _to_sse(event)
-                cursor = event.id
+                cursor = _stored_id(event)
             continue
         if item.id is None:  # the queue's head: not stored, sent to everyone; its id keeps the client's place
             yield ServerSentEvent(data=_json(item.payload), event=item.kind, id=str(cursor))
@@ -46,7 +46,7 @@ async def event_stream(subscription: Subscription, *, cursor: int, read: ReadEve
         if item.previous_id is not None and item.previous_id > cursor:
             async for event in _stored(read, cursor, item.id):
                 yield _to_sse(event)
-                cursor = event.id
+                cursor = _stored_id(event)
         yield _to_sse(item)
         cursor = item.id
 
@@ -58,7 +58,14 @@ async def _stored(read: ReadEvents, after_id: int, before_id: int | None) -> Asy
             yield event
         if len(page) < REPLAY_PAGE:
             return
-        after_id = page[-1].id
+        after_id = _stored_id(page[-1])
+
+
+def _stored_id(event: Event) -> int:
+    """The id of an event read from the table: stored events always have one (the queue's head is never stored)."""
+    if event.id is None:
+        raise ValueError(f"an event read from the table has no id: {event!r}")
+    return event.id
 
 
 def _to_sse(event: Event) -> ServerSentEvent:

@@ -36,7 +36,8 @@ class Doorbell(abc.ABC):
         timer.start()
 
     def close(self) -> None:
-        """Release connections; waiting threads return within their timeout."""
+        """Release connections; waiting threads return within their timeout. Here nothing: no connection to release."""
+        return None
 
 
 class LocalDoorbell(Doorbell):
