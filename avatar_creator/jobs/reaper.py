@@ -14,11 +14,11 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import TypeVar
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session
 
 from avatar_creator.db import Database, db_now
 from avatar_creator.events import service as events_service
@@ -59,13 +59,13 @@ def reap_once(*, database: Database, settings: Settings, handler: JobHandler, ba
         unclaimed = handler.queue.unclaimed(session=session, waited_seconds=settings.max_queue_wait) \
             if no_live_worker else []
     for attempt in lost:
-        outcome = _without_waiting(database, attempt.job_id, lambda session: handler.recover(
-            session=session, attempt=attempt, dead_workers=dead_workers, backoff=backoff))
+        outcome = _without_waiting(database, attempt.job_id, partial(
+            handler.recover, attempt=attempt, dead_workers=dead_workers, backoff=backoff))
         report.recovered += outcome == "pending"
         report.failed += outcome == "failed"
     for job_id in unclaimed:
-        report.unclaimed += bool(_without_waiting(database, job_id, lambda session: handler.fail_unclaimed(
-            session=session, job_id=job_id, waited_seconds=settings.max_queue_wait)))
+        report.unclaimed += bool(_without_waiting(database, job_id, partial(
+            handler.fail_unclaimed, job_id=job_id, waited_seconds=settings.max_queue_wait)))
     if dead_workers:
         with database.session() as session:
             session.execute(delete(WorkerProcess).where(WorkerProcess.id.in_(dead_workers)))
@@ -123,13 +123,13 @@ class Reaper:
             stopping.wait(self._settings.reaper_interval_seconds)
 
 
-def _without_waiting(database: Database, job_id: str, change: Callable[[Session], T]) -> T | None:
-    """``change`` in a transaction that gives up waiting for locks; None when it did (this job is left for the next
-    pass, the others go on)."""
+def _without_waiting(database: Database, job_id: str, change: Callable[..., T]) -> T | None:
+    """``change(session=...)`` in a transaction that gives up waiting for locks; None when it did (this job is left
+    for the next pass, the others go on)."""
     try:
         with database.session() as session:
             queue.give_up_waiting_after(session)
-            return change(session)
+            return change(session=session)
     except OperationalError as error:  # a lock timeout, most likely
         log.warning("reaper: job %s left for the next pass (%s)", job_id, type(error.orig).__name__)
         return None
