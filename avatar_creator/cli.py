@@ -102,10 +102,9 @@ def worker(
     for signal_number in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signal_number, lambda *_: stop.set())
     runtime.start()
+    wake_ups = "Redis" if settings.redis_url else f"polling every {settings.worker_poll_seconds:g} s"
     console.print(f"Worker running {concurrency} jobs at a time (database: {settings.engine_label}, "
-                  f"wake-ups: {'Redis' if settings.redis_url else f'polling every {settings.worker_poll_seconds:g} s'}, "
-                  f"provider: {settings.provider})",
-                  highlight=False)
+                  f"wake-ups: {wake_ups}, provider: {settings.provider})", highlight=False)
     stop.wait()
     console.print("Stopping: giving running jobs back...")
     runtime.stop()

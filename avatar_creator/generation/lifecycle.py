@@ -67,8 +67,8 @@ def create(*, session: Session, settings: Settings, provider_names: set[str], us
     """
     provider = body.provider or settings.provider
     if provider not in provider_names:
-        raise ValidationFailed(f"provider: unknown provider {provider!r}; available: {', '.join(sorted(provider_names))}",
-                               field="provider")
+        available = ", ".join(sorted(provider_names))
+        raise ValidationFailed(f"provider: unknown provider {provider!r}; available: {available}", field="provider")
     projects_service.get_owned(session=session, user_id=user_id, project_id=project_id)
     batch_id = new_id()
     if idempotency_key is not None:

@@ -1,4 +1,4 @@
-"""Generations as jobs: the ``JobHandler`` that the worker pool and the reaper are handed, and the runtime built with it.
+"""Generations as jobs: the ``JobHandler`` the worker pool and the reaper are handed, and the runtime built with it.
 
 The handler runs the provider for a claimed generation (its request built from the row, the reference read from
 storage, the thumbnail made) outside any transaction, translates the provider's errors into ``jobs``' classified

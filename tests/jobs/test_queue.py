@@ -136,8 +136,8 @@ def test_retry_later_waits_for_its_delay(database, signals, enqueue):
     generation_id = enqueue()[0]
     attempt = queue.Attempt(generation_id, claim(database, signals).attempt)
     with database.session() as session:
-        assert lifecycle.retry_later(session=session, attempt=attempt, delay_seconds=30, error_code="PROVIDER_UNAVAILABLE",
-                                 error_message="503", signals=signals)
+        assert lifecycle.retry_later(session=session, attempt=attempt, delay_seconds=30,
+                                     error_code="PROVIDER_UNAVAILABLE", error_message="503", signals=signals)
     assert claim(database, signals) is None
     with database.session(write=False) as session:
         delay = session.scalar(select(Generation.available_at) .where(Generation.id == generation_id)) \
