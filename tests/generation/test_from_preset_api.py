@@ -11,7 +11,7 @@ from avatar_creator.catalog.data.presets import PRESETS
 from avatar_creator.catalog.models import Preset
 from avatar_creator.generation.models import Generation
 from tests.support.factories import create_project, register, wait_for_generations
-from tests.support.jobs import Ledger, running_service
+from tests.support.jobs import running_service
 
 API = "/api/apps/avatar-creator"
 CAMEL = {"gender": "gender", "age_range": "ageRange", "ethnicity": "ethnicity", "body_type": "bodyType",
@@ -36,13 +36,6 @@ def from_preset(client, headers, project_id, *, expect=202, extra_headers=None, 
 def usage_counts(client) -> dict[str, int]:
     with client.app.state.database.session(write=False) as session:
         return dict(session.execute(select(Preset.slug, Preset.usage_count)).all())
-
-
-@pytest.fixture
-def ledger(database_url):
-    ledger = Ledger(database_url)
-    yield ledger
-    ledger.close()
 
 
 def test_five_presets_make_avatars_that_carry_the_presets_persona_and_attributes(tmp_path, database_url, ledger):

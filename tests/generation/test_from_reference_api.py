@@ -6,13 +6,12 @@ from __future__ import annotations
 import io
 
 import numpy as np
-import pytest
 from PIL import Image
 
 from avatar_creator.providers.base import PROVIDER_REFUSED, ProviderError
 from avatar_creator.providers.offline import palette
 from tests.support.factories import create_project, generate, register, wait_for_generations
-from tests.support.jobs import Ledger, ScriptedProvider, running_service
+from tests.support.jobs import ScriptedProvider, running_service
 from tests.support.offline_avatars import LEFT_CHEEK, TOP_OF_HEAD, share
 from tests.support.references import (
     API,
@@ -31,13 +30,6 @@ from tests.support.references import (
 
 def balance(client, headers) -> int:
     return client.get("/api/credits/balance", headers=headers).json()["data"]["balance"]
-
-
-@pytest.fixture
-def ledger(database_url):
-    ledger = Ledger(database_url)
-    yield ledger
-    ledger.close()
 
 
 def test_an_uploaded_reference_lends_the_offline_avatar_its_colours(tmp_path, database_url, ledger):

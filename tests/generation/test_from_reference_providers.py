@@ -14,7 +14,7 @@ from avatar_creator.providers.diffusers import DiffusersProvider
 from avatar_creator.providers.huggingface import HuggingFaceProvider
 from tests.support.factories import create_project, register, wait_for_generations
 from tests.support.huggingface import TOKEN, image_reply, json_reply
-from tests.support.jobs import Ledger, running_service
+from tests.support.jobs import running_service
 from tests.support.references import FIELDS, from_reference, reference_photo, stored_image
 from tests.support.tiny_models import save_tiny_stable_diffusion
 
@@ -29,13 +29,6 @@ class RecordingDiffusers(DiffusersProvider):
     def generate(self, request, *, on_progress, should_cancel):
         self.requests.append(request)
         return super().generate(request, on_progress=on_progress, should_cancel=should_cancel)
-
-
-@pytest.fixture
-def ledger(database_url):
-    ledger = Ledger(database_url)
-    yield ledger
-    ledger.close()
 
 
 @pytest.fixture(scope="module")

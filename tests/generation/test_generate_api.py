@@ -7,16 +7,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from tests.support.factories import create_project, generate, get_generation, register, wait_for_generations
-from tests.support.jobs import Ledger, running_service
+from tests.support.jobs import running_service
 
 API = "/api/apps/avatar-creator"
-
-
-@pytest.fixture
-def ledger(database_url):
-    ledger = Ledger(database_url)
-    yield ledger
-    ledger.close()
 
 
 def test_two_images_complete_with_their_seeds_and_the_ledger_sums_to_the_balance(tmp_path, database_url, ledger):

@@ -11,14 +11,7 @@ import pytest
 from avatar_creator.providers.offline import OfflineProvider
 from tests.support.factories import create_project, generate, register, wait_for_generations
 from tests.support.huggingface import Reply, image_reply, json_reply, provider_for
-from tests.support.jobs import Ledger, running_service
-
-
-@pytest.fixture
-def ledger(database_url):
-    ledger = Ledger(database_url)
-    yield ledger
-    ledger.close()
+from tests.support.jobs import running_service
 
 
 def run(tmp_path, database_url, server, *, timeout_s: float = 30, max_attempts: int = 3):

@@ -4,22 +4,13 @@ from __future__ import annotations
 
 import time
 
-import pytest
-
 from avatar_creator.db import db_now
 from avatar_creator.generation.models import Generation
 from tests.support.factories import create_project, generate, get_generation, register, wait_for_generations
-from tests.support.jobs import Ledger, running_service
+from tests.support.jobs import running_service
 
 API = "/api/apps/avatar-creator"
 SLOW = {"offline_step_delay_ms": 250}  # four pauses: a job takes about a second
-
-
-@pytest.fixture
-def ledger(database_url):
-    ledger = Ledger(database_url)
-    yield ledger
-    ledger.close()
 
 
 def cancel(client, headers, generation_id):

@@ -18,7 +18,6 @@ from avatar_creator.jobs import queue
 from avatar_creator.jobs.doorbell import LocalDoorbell
 from avatar_creator.projects.models import Project
 from avatar_creator.storage import LocalStorage
-from tests.support.jobs import Ledger
 from tests.support.settings import make_settings
 
 
@@ -38,13 +37,6 @@ def database(database_url):
     database = Database(database_url, pool_size=20)
     yield database
     database.dispose()
-
-
-@pytest.fixture
-def ledger(database_url):
-    ledger = Ledger(database_url)
-    yield ledger
-    ledger.close()
 
 
 @pytest.fixture

@@ -1,5 +1,8 @@
 """Helpers shared by the jobs and generation tests: an in-process service, the ledger as the database sees it, and a
-scripted provider (a fake implementing the real interface)."""
+scripted provider (a fake implementing the real interface).
+
+A pytest plugin (registered in the root conftest): its ``ledger`` fixture is a ``Ledger`` on the test's database.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
@@ -82,6 +86,13 @@ class Ledger:
             expected = [generation.cost] if generation.status in ("failed", "cancelled") else []
             assert self.refunds(generation.id) == expected, (generation.id, generation.status)
             assert generation.refunded == sum(expected)
+
+
+@pytest.fixture
+def ledger(database_url: str) -> Iterator[Ledger]:
+    ledger = Ledger(database_url)
+    yield ledger
+    ledger.close()
 
 
 class ScriptedProvider(Provider):
