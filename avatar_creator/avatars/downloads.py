@@ -91,6 +91,9 @@ class _Sink:
     def flush(self) -> None:
         pass
 
+    def close(self) -> None:
+        pass  # zipfile's types ask for it; zipfile never closes a stream it was handed
+
     def take(self) -> bytes:
         data = b"".join(self._parts)
         self._parts.clear()

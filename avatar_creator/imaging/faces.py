@@ -56,7 +56,8 @@ def _classifier():
             import cv2  # heavy: loaded on the first face search only
         except ImportError as error:
             raise RuntimeError("face detection needs OpenCV: pip install 'opencv-python-headless<5'") from error
-        classifier = cv2.CascadeClassifier(cv2.data.haarcascades + _CASCADE_FILE)
+        # The type ignore: cv2's stubs lack cv2.data, which the package has (the cascade files ship there).
+        classifier = cv2.CascadeClassifier(cv2.data.haarcascades + _CASCADE_FILE)  # type: ignore[attr-defined]
         if classifier.empty():
             raise RuntimeError(f"OpenCV could not load {_CASCADE_FILE}; opencv-python-headless 5 dropped it, use <5")
         _local.classifier = classifier

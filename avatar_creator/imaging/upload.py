@@ -63,10 +63,11 @@ def process_upload(
     if declared is not None:  # before Pillow: its WebP reader allocates the whole canvas when it opens a file
         _check_not_too_large(declared, max_side, max_pixels)
     try:
-        image = _open(data, mime_type)
+        image: Image.Image = _open(data, mime_type)
     except Image.DecompressionBombError as error:  # Pillow's own limit, reached only by HEIC (size not read above)
+        bomb_pixels = (Image.MAX_IMAGE_PIXELS or 0) * 2  # never None here: Pillow raises this only under a limit
         raise InvalidImage(
-            f"image is over {Image.MAX_IMAGE_PIXELS * 2 / 1e6:.0f} megapixels; {_limits(max_side, max_pixels)}"
+            f"image is over {bomb_pixels / 1e6:.0f} megapixels; {_limits(max_side, max_pixels)}"
         ) from error
     _check_not_too_large(image.size, max_side, max_pixels)
     if image.format in _ANIMATABLE and getattr(image, "is_animated", False):

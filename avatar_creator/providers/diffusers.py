@@ -109,7 +109,7 @@ class DiffusersProvider(Provider):
         should_cancel: CancelCheck,
     ) -> GenerationResult:
         problem = self._folder_problem()
-        if problem:
+        if problem or self.model_path is None:  # no folder is a problem too; said again for the type checker
             raise ProviderError(CONFIGURATION, f"The diffusers provider cannot start: {problem}. {FOLDER_FIX}")
         pipelines = self.load()
         _wait_for_turn(should_cancel)
@@ -172,6 +172,8 @@ class DiffusersProvider(Provider):
 
         steps = self.steps or pipelines.sampling.steps
         guidance = self.guidance if self.guidance is not None else pipelines.sampling.guidance
+        if steps is None or guidance is None:  # every local family's defaults set both
+            raise ProviderError(CONFIGURATION, f"No steps or guidance for this pipeline ({pipelines.sampling}).")
 
         def on_step_end(pipeline: Any, step: int, timestep: Any, tensors: dict) -> dict:
             on_progress((step + 1) / pipeline.num_timesteps)

@@ -6,9 +6,10 @@ import json
 import threading
 import time
 from email.utils import parsedate_to_datetime
+from typing import Any
 
 import httpx2
-from huggingface_hub import InferenceClient, constants
+from huggingface_hub import ImageToImageTargetSize, InferenceClient, constants
 from huggingface_hub.errors import HfHubHTTPError, InferenceTimeoutError, OfflineModeIsEnabled
 from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status
 from PIL import Image, UnidentifiedImageError
@@ -76,7 +77,7 @@ class HuggingFaceProvider(Provider):
         return self._client is not None
 
     def check(self) -> ProviderCheck:
-        if self._client is None:
+        if self._client is None or self._token is None:  # one comes with the other
             return ProviderCheck(ok=False, detail="no Hugging Face token", fix=TOKEN_FIX)
         if not self._token.startswith("hf_"):
             return ProviderCheck(ok=True, detail=f"{self._target()}; the token is a provider's own key, not checked")
@@ -130,14 +131,15 @@ class HuggingFaceProvider(Provider):
         on_progress: ProgressCallback,
         should_cancel: CancelCheck,
     ) -> GenerationResult:
-        if self._client is None:
+        client = self._client
+        if client is None:
             raise ProviderError(CONFIGURATION, f"The Hugging Face provider has no token. {TOKEN_FIX}")
         if should_cancel():
             raise GenerationCancelled()
         on_progress(0.0)
         reference = self._reference_png(request)
         try:
-            image = self._infer(request, reference)
+            image = self._infer(client, request, reference)
             image.load()
         except (HfHubHTTPError, InferenceTimeoutError, httpx2.HTTPError, OfflineModeIsEnabled) as error:
             raise classify(error) from error
@@ -160,22 +162,22 @@ class HuggingFaceProvider(Provider):
             metadata=self._metadata(request),
         )
 
-    def _infer(self, request: GenerationRequest, reference: bytes | None) -> Image.Image:
+    def _infer(self, client: InferenceClient, request: GenerationRequest, reference: bytes | None) -> Image.Image:
         """One call to the inference API: text-to-image, or image-to-image when there is a reference."""
         negative_prompt = request.negative_prompt if self.sampling.negative_prompt and request.negative_prompt else None
-        common = {
+        common: dict[str, Any] = {
             "negative_prompt": negative_prompt,
             "num_inference_steps": self.sampling.steps,
             "guidance_scale": self.sampling.guidance,
         }
         if reference is None:
-            return self._client.text_to_image(
+            return client.text_to_image(
                 request.prompt, width=request.width, height=request.height, seed=request.seed, **common
             )
-        return self._client.image_to_image(
+        return client.image_to_image(
             reference,
             request.prompt,
-            target_size={"width": request.width, "height": request.height},
+            target_size=ImageToImageTargetSize(width=request.width, height=request.height),
             seed=request.seed,
             strength=request.strength,
             **common,

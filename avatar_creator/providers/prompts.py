@@ -49,7 +49,8 @@ def build_prompt(
     segments += [(_VISUAL, phrase) for phrase in looks]
     segments += [(_PERSONA, traits), (_PERSONA, background)]
     segments += [(_QUALITY, term) for term in _terms(quality_terms)]
-    fresh, said = [], []
+    fresh: list[tuple[int, str]] = []
+    said: list[str] = []
     for importance, phrase in segments:
         if phrase and not any(_contains(earlier, phrase) for earlier in said):
             fresh.append((importance, phrase))

@@ -117,12 +117,12 @@ def choose_look(wishes: Wishes, seed: int, *, reference: ReferenceColours | None
     facial_hair = _facial_hair(wishes, gender, age, pick)
     glasses = _glasses(wishes, age, outfit, pick)
     top = _top(wishes, gender, age, outfit, facial_hair, glasses, pick)
+    backgrounds = BACKGROUNDS.get(wishes.scene, _ANY_BACKGROUND) if wishes.scene else _ANY_BACKGROUND
     background = wishes.background or _from_reference(
-        reference and reference.background, pick.choice("background", BACKGROUNDS.get(wishes.scene, _ANY_BACKGROUND)),
-        strength)
-    skin = wishes.skin or _from_reference(reference and reference.skin,
+        reference.background if reference else None, pick.choice("background", backgrounds), strength)
+    skin = wishes.skin or _from_reference(reference.skin if reference else None,
                                           pick.choice("skin", wishes.skin_shades), strength)
-    hair_colour = wishes.hair_colour or _from_reference(reference and reference.hair,
+    hair_colour = wishes.hair_colour or _from_reference(reference.hair if reference else None,
                                                         _hair_colour(age, skin, pick), strength)
     clothes, colours = _OUTFITS[outfit]
     eyes, eyebrows, mouth = pick.choice("expression", _EXPRESSIONS[

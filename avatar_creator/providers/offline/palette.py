@@ -148,7 +148,8 @@ def to_hex(rgb: tuple[float, float, float]) -> str:
 def mix(first: str, second: str, weight: float) -> str:
     """``first`` moved ``weight`` (0–1) of the way towards ``second``."""
     a, b = to_rgb(first), to_rgb(second)
-    return to_hex(tuple(x + (y - x) * weight for x, y in zip(a, b, strict=True)))
+    red, green, blue = (x + (y - x) * weight for x, y in zip(a, b, strict=True))
+    return to_hex((red, green, blue))
 
 
 def distance(first: str, second: str) -> float:

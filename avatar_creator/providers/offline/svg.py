@@ -44,6 +44,8 @@ def compose(look: Look, width: int, height: int) -> str:
 def frame(width: int, height: int) -> tuple[float, float, float, float]:
     """The viewBox (x, y, width, height) in figure units that shows the avatar at ``width`` × ``height``."""
     aspect = width / height
+    frame_width: float
+    frame_height: float
     if aspect >= 1:
         frame_width, frame_height = FRAME * aspect, FRAME
     else:
@@ -80,13 +82,15 @@ def _masks_to_clip_paths(figure: ET.Element) -> None:
         for index, mask in enumerate(list(parent)):
             if mask.tag != f"{{{_SVG}}}mask":
                 continue
+            mask_id = mask.get("id")
             outline = [_shape_of(child, shapes) for child in mask]
-            if not outline or None in outline:
+            drawn = [shape for shape in outline if shape is not None]
+            if mask_id is None or not outline or len(drawn) < len(outline):  # a child does more than draw a shape
                 continue
-            clip = ET.Element(f"{{{_SVG}}}clipPath", {"id": mask.get("id")})
-            clip.extend(outline)
+            clip = ET.Element(f"{{{_SVG}}}clipPath", {"id": mask_id})
+            clip.extend(drawn)
             parent[index] = clip
-            converted.add(mask.get("id"))
+            converted.add(mask_id)
     for element in figure.iter():
         target = element.get("mask", "")[5:-1]  # url(#id)
         if target in converted:
@@ -94,12 +98,13 @@ def _masks_to_clip_paths(figure: ET.Element) -> None:
             element.set("clip-path", f"url(#{target})")
 
 
-def _shape_of(child: ET.Element, shapes: dict[str, ET.Element]) -> ET.Element | None:
+def _shape_of(child: ET.Element, shapes: dict[str | None, ET.Element]) -> ET.Element | None:
     """The plain shape a mask child draws, or None when it does more than draw a white shape."""
     if child.tag == f"{{{_SVG}}}use" and set(child.attrib) <= {_XLINK_HREF, "fill"}:
-        child = shapes.get(child.get(_XLINK_HREF, "")[1:])
-        if child is None:
+        used = shapes.get(child.get(_XLINK_HREF, "")[1:])
+        if used is None:
             return None
+        child = used
     if child.tag not in _SHAPES or "transform" in child.attrib or "opacity" in child.attrib:
         return None
     shape = copy.deepcopy(child)
@@ -113,7 +118,7 @@ def _colour_irises(figure: ET.Element, eye_colour: str) -> None:
         for index, eye in reversed(list(enumerate(group))):
             if not (eye.tag == f"{{{_SVG}}}circle" and eye.get("id", "").endswith("_Eye")):
                 continue
-            cx, cy = float(eye.get("cx")), float(eye.get("cy"))
+            cx, cy = float(eye.attrib["cx"]), float(eye.attrib["cy"])
             iris = {"cx": f"{cx:g}", "cy": f"{cy:g}", "r": "6.5", "fill": eye_colour, "fill-opacity": "1"}
             pupil = {"cx": f"{cx:g}", "cy": f"{cy:g}", "r": "3.2", "fill": "#1B1512", "fill-opacity": "1"}
             light = {"cx": f"{cx + 2:g}", "cy": f"{cy - 2.2:g}", "r": "1.6", "fill": "#FFFFFF", "fill-opacity": "0.9"}
