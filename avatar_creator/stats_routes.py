@@ -18,7 +18,7 @@ router = APIRouter(tags=["stats"])
 
 
 def project_count(*, session: Session, user_id: str) -> int:
-    return session.scalar(select(func.count()).select_from(Project).where(Project.user_id == user_id))
+    return session.execute(select(func.count()).select_from(Project).where(Project.user_id == user_id)).scalar_one()
 
 
 @router.get("/api/apps/avatar-creator/stats")

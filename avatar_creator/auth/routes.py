@@ -17,6 +17,7 @@ from avatar_creator.deps import (
     session_token,
     set_session_cookies,
 )
+from avatar_creator.errors import Unauthorized
 from avatar_creator.settings import Settings
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
@@ -46,8 +47,10 @@ def login(body: LoginIn, request: Request, response: Response, database: Databas
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
 def logout(request: Request, user: CurrentUser, database: DatabaseDep) -> Response:
-    token, _ = session_token(request)
-    accounts.logout(database=database, token=token)
+    found = session_token(request)
+    if found is None:  # CurrentUser has found it already
+        raise Unauthorized("Sign in first: send 'Authorization: Bearer <token>'.")
+    accounts.logout(database=database, token=found[0])
     response = Response(status_code=status.HTTP_204_NO_CONTENT)
     clear_session_cookies(response)
     return response

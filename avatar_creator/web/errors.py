@@ -63,7 +63,7 @@ def _html_or_json(json_handler):
     return handle
 
 
-async def _to_sign_in(request: Request, _error: SignInRequired) -> Response:
+async def _to_sign_in(request: Request, _error: Exception) -> Response:  # installed for SignInRequired
     back = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     target = "/signin" if request.method != "GET" or back == "/" else f"/signin?next={quote(back, safe='/')}"
     if is_htmx(request):  # a full page load, not a sign-in form swapped into a fragment

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from avatar_creator.avatars.attributes import ATTRIBUTE_NAMES, PERSONALITY, AvatarFields
 from avatar_creator.generation.schemas import GenerateIn
@@ -18,7 +19,7 @@ GENERATE_FIELDS = ("name", "prompt", "count", "seed", "provider",
                    *(AvatarFields.model_fields[name].alias for name in ATTRIBUTE_NAMES if name != PERSONALITY))
 
 
-def _message(issue: dict) -> str:
+def _message(issue: ErrorDetails) -> str:
     kind, context = issue.get("type", ""), issue.get("ctx") or {}
     if kind == "missing":
         return "Required."
@@ -31,7 +32,7 @@ def _message(issue: dict) -> str:
     return issue.get("msg", "Invalid value.").removeprefix("Value error, ")
 
 
-def _field(issue: dict, renamed: dict[str, str]) -> str:
+def _field(issue: ErrorDetails, renamed: dict[str, str]) -> str:
     field = str(issue["loc"][0]) if issue.get("loc") else FORM_LEVEL
     return renamed.get(field, field)
 

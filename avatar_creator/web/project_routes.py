@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
@@ -156,7 +158,7 @@ def _provider_choices(provider_names: set[str]) -> list[tuple[str, str]]:
 
 
 def _generate_page(request: Request, *, database: Database, settings: Settings, provider_names: set[str], user: User,
-                   project_id: str, values: dict | None = None, errors: dict | None = None,
+                   project_id: str, values: Mapping | None = None, errors: dict | None = None,
                    status_code: int = 200) -> Response:
     """The generate form, empty or as it was posted (with the server's messages)."""
     with database.session(write=False) as session:

@@ -115,8 +115,9 @@ def redirect(url: str, *, flash: str | None = None) -> RedirectResponse:
     return response
 
 
-def local_path(candidate: str | None, default: str) -> str:
-    """``candidate`` if it is a path on this site (never another host: ``//evil`` or ``/\\evil``), else ``default``."""
-    if candidate and candidate.startswith("/") and not candidate.startswith(("//", "/\\")):
+def local_path(candidate: object, default: str) -> str:
+    """``candidate`` if it is a path on this site (never another host: ``//evil`` or ``/\\evil``), else ``default``.
+    Anything a form or query sent: a file posted in its place is not a path either."""
+    if isinstance(candidate, str) and candidate.startswith("/") and not candidate.startswith(("//", "/\\")):
         return candidate
     return default

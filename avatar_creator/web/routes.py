@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
@@ -178,7 +179,7 @@ def projects_page(request: Request, user: WebUser, database: DatabaseDep, file_u
 def create_project(request: Request, user: VerifiedUser, form: FormDep, database: DatabaseDep,
                    file_urls: FileUrlsDep) -> Response:
     body, errors = forms.parse(ProjectCreate, form, ("name", "description"))
-    if errors:
+    if body is None:  # refused: errors says why
         return _projects_page(request, database, file_urls, user, status_code=400, open_dialog="new-project",
                               errors=errors, values=form)
     with database.session() as session:
@@ -202,10 +203,11 @@ def rename_project(project_id: str, request: Request, user: VerifiedUser, form: 
                    settings: SettingsDep, file_urls: FileUrlsDep) -> Response:
     back = local_path(form.get("back"), f"/projects/{project_id}")
     body, errors = forms.parse(ProjectUpdate, form, ("name", "description"))
-    if errors:
+    if body is None:  # refused: errors says why
         with database.session(write=False) as session:
             project = projects_service.get_owned(session=session, user_id=user.id, project_id=project_id)
-        dialog = {"dialog": "partials/rename_dialog.html", "project": project, "back": back, "values": form}
+        dialog: dict[str, Any] = {"dialog": "partials/rename_dialog.html", "project": project, "back": back,
+                                  "values": form}
         if back == "/projects":
             return _projects_page(request, database, file_urls, user, status_code=400, errors=errors, **dialog)
         return project_page_response(request, database=database, settings=settings, file_urls=file_urls, user=user,

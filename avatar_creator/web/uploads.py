@@ -43,7 +43,7 @@ async def handle(request: Request, *, user_id: str, project_id: str, database: D
         if not form.image:
             raise ValidationFailed("Choose a photo to upload.", field=FILE_FIELD)
         fields, errors = forms.parse(AvatarUpload, form.fields, FIELDS)
-        if errors:
+        if fields is None:  # refused: errors says why
             return _refused(request, errors, 400)
         uploaded = await run_in_threadpool(
             uploading.upload, database=database, storage=storage, event_sink=event_sink, user_id=user_id,
