@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from avatar_creator import error_handlers, health, web
+from avatar_creator.admission import Admission
 from avatar_creator.auth.passwords import Passwords
 from avatar_creator.auth.routes import router as auth_router
 from avatar_creator.avatars.routes import router as avatars_router
@@ -41,10 +42,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the application; nothing about a mode (embedded or scaled out) is decided anywhere else."""
     settings = settings or load_settings()
     settings.prepare()
-    database = Database(settings.resolved_database_url)
+    database = Database.for_requests(settings)
+    jobs_database = Database.for_jobs(settings, workers=settings.workers)
     storage = LocalStorage(settings.files_dir)
-    events = build_event_sink(settings, database)
-    jobs = build_runtime(settings, database, storage=storage, events=events)
+    events = build_event_sink(settings, jobs_database)
+    jobs = build_runtime(settings, jobs_database, storage=storage, events=events)
 
     @asynccontextmanager
     async def lifespan(started: FastAPI):
@@ -55,6 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Streams have ended by now (events.routes); the jobs given back still send their events, then it closes.
         await anyio.to_thread.run_sync(runtime.stop)  # gives running jobs back: may take a few seconds
         database.dispose()
+        jobs_database.dispose()
 
     app = FastAPI(title="Avatar Creator", version="0.1.0", lifespan=lifespan)
     app.state.settings = settings
@@ -72,6 +75,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.file_url = FileUrls(secret=settings.secret, public_url=settings.public_url)
     app.state.health = build_health(settings, database, jobs.providers)
 
+    app.add_middleware(Admission, max_in_flight=settings.max_requests_per_client,
+                       wait_seconds=settings.admission_wait_seconds)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=True,
                            allow_methods=["*"], allow_headers=["*"])

@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from avatar_creator.errors import AppError
@@ -74,12 +75,35 @@ async def _http_error(_request: Request, error: StarletteHTTPException) -> JSONR
                     headers=getattr(error, "headers", None))
 
 
-async def _database_error(_request: Request, error: DBAPIError) -> JSONResponse:
+# A wait on the database that ran out (db.Timeouts): the database is fine, only busy, so ask for a quick retry.
+BUSY_MESSAGE = "The service is busy; try again shortly."
+BUSY_RETRY_AFTER = "1"
+# PostgreSQL's lock_timeout and statement_timeout (psycopg's LockNotAvailable, QueryCanceled); SQLite's write lock.
+BUSY_SQLSTATES = frozenset({"55P03", "57014"})
+SQLITE_BUSY = ("database is locked", "database table is locked")
+
+
+def _busy(request: Request, reason: str) -> JSONResponse:
+    # Only the kind of wait and the path: never the statement, its parameters or the query string.
+    log.warning("database busy (%s) on %s %s: answered 503", reason, request.method, request.url.path)
+    return envelope(503, "SERVICE_UNAVAILABLE", BUSY_MESSAGE, headers={"Retry-After": BUSY_RETRY_AFTER})
+
+
+async def _pool_timeout(request: Request, _error: PoolTimeout) -> JSONResponse:
+    return _busy(request, "no free connection")
+
+
+async def _database_error(request: Request, error: DBAPIError) -> JSONResponse:
+    sqlstate = getattr(error.orig, "sqlstate", None)
+    if sqlstate in BUSY_SQLSTATES:
+        return _busy(request, type(error.orig).__name__)
+    if isinstance(error, OperationalError) and str(error.orig).startswith(SQLITE_BUSY):
+        return _busy(request, "SQLite write lock")
     if isinstance(error, OperationalError) or error.connection_invalidated:
         log.warning("database unavailable: %s", type(error.orig).__name__ if error.orig else type(error).__name__)
         return envelope(503, "SERVICE_UNAVAILABLE", "The database is unavailable; try again shortly.",
                         headers={"Retry-After": "5"})
-    return await _unexpected(_request, error)
+    return await _unexpected(request, error)
 
 
 async def _unexpected(request: Request, error: Exception) -> JSONResponse:
@@ -93,4 +117,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(ImageRejected, _image_rejected)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(DBAPIError, _database_error)
+    app.add_exception_handler(PoolTimeout, _pool_timeout)
     app.add_exception_handler(Exception, _unexpected)
