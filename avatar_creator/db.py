@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import DateTime, Engine, Float, MetaData, create_engine, event, literal
+from sqlalchemy import DateTime, Engine, Float, MetaData, create_engine, event, literal, text
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.sql.elements import BindParameter
@@ -167,10 +167,17 @@ class Database:
                    timeouts=Timeouts.from_settings(settings))
 
     @contextmanager
-    def session(self, *, write: bool = True) -> Iterator[Session]:
-        """A session whose transaction commits when the block ends and rolls back on an error."""
+    def session(self, *, write: bool = True, lock_timeout: float | None = None) -> Iterator[Session]:
+        """A session whose transaction commits when the block ends and rolls back on an error.
+
+        ``lock_timeout`` (seconds, PostgreSQL) bounds this transaction's lock waits below the setting: for writes that
+        had better skip a beat than wait behind a stalled holder of a row (progress, heartbeats).
+        """
         factory = self._writer if write else self._reader
         with factory() as session, session.begin():
+            if lock_timeout is not None and not self.is_sqlite:
+                session.execute(text("SELECT set_config('lock_timeout', :value, true)"),  # SET LOCAL
+                                {"value": f"{max(1, round(lock_timeout * 1000))}ms"})
             yield session
 
     def dispose(self) -> None:

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from avatar_creator.projects.models import Project
 from tests.jobs.support import Ledger
-from tests.load.burst import ACCEPTED, BurstReport, User, deployment, percentile, run_burst, sign_up
+from tests.load.harness import ACCEPTED, BurstReport, User, deployment, percentile, run_burst, sign_up
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 

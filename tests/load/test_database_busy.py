@@ -6,7 +6,6 @@ from __future__ import annotations
 import sqlite3
 import time
 
-import psycopg
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
@@ -16,6 +15,7 @@ from avatar_creator.app import create_app
 from avatar_creator.db import Database, Timeouts
 from tests.conftest import make_settings
 from tests.factories import GENERATE_BODY, create_project, register
+from tests.load.harness import locked_user_row
 
 PROJECTS = "/api/apps/avatar-creator/projects"
 BUSY = {"success": False, "error": {"code": "SERVICE_UNAVAILABLE", "message": "The service is busy; try again shortly."}}
@@ -65,7 +65,7 @@ def test_postgres_answers_503_when_a_row_stays_locked(tmp_path, database_url):
     with TestClient(create_app(settings)) as client:
         user = register(client)
         project = create_project(client, user["headers"])
-        with _locked_user_row(database_url, user["user"]["id"]):
+        with locked_user_row(database_url, user["user"]["id"]):
             started = time.monotonic()
             response = client.post(f"{PROJECTS}/{project['id']}/avatars/generate", headers=user["headers"],
                                    json={**GENERATE_BODY, "count": 1})
@@ -94,18 +94,11 @@ def test_a_statement_past_statement_timeout_is_cancelled(database_url):
     assert time.monotonic() - started < 2
 
 
-class _locked_user_row:  # noqa: N801 - reads as the context it is
-    """``SELECT … FOR UPDATE`` on one user's row in a separate connection, held until the block ends."""
-
-    def __init__(self, database_url: str, user_id: str):
-        self._url = make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
-        self._user_id = user_id
-
-    def __enter__(self):
-        self._connection = psycopg.connect(self._url)
-        self._connection.execute("SELECT id FROM users WHERE id = %s FOR UPDATE", (self._user_id,))
-        return self
-
-    def __exit__(self, *_exc):
-        self._connection.rollback()
-        self._connection.close()
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_a_session_can_wait_less_for_locks_than_the_setting(database_url):
+    database = Database(database_url, timeouts=Timeouts(lock=2.0))
+    with database.session(lock_timeout=0.05) as session:
+        assert session.execute(text("SHOW lock_timeout")).scalar() == "50ms"
+    with database.session() as session:  # only for that transaction
+        assert session.execute(text("SHOW lock_timeout")).scalar() == "2s"
+    database.dispose()

@@ -1,6 +1,6 @@
 """Load against real service processes, shared by the load tests and ``bench/burst.py``: a deployment (``serve`` on
 SQLite, or ``serve --no-worker`` and ``worker`` processes on PostgreSQL and Redis), a burst of requests arriving at
-the same instant from one asyncio client, and another user's requests timed meanwhile."""
+the same instant from one asyncio client, another user's requests timed meanwhile, a user's row held locked."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,6 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+import psycopg
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
 
 from tests.jobs.processes import ServiceProcess, free_port, serve, service_env, wait_until_serving
 
@@ -162,3 +166,75 @@ def bystander(base_url: str, user: User) -> Iterator[list[Answer]]:
         output, _ = process.communicate(input="", timeout=60)  # closes its stdin: it stops and reports
     answers += [Answer("me", index, item["status"], item["seconds"], None, item["retry_after"], {})
                 for index, item in enumerate(json.loads(output))]
+
+
+@contextmanager
+def locked_user_row(database_url: str, user_id: str, *, mode: str = "UPDATE") -> Iterator[psycopg.Connection]:
+    """``SELECT … FOR UPDATE`` (or ``FOR NO KEY UPDATE``) on one user's row in a connection of its own, held until the
+    block ends: what a stalled transaction, or someone in psql, does to everyone who needs that row."""
+    assert mode in ("UPDATE", "NO KEY UPDATE")
+    with psycopg.connect(_libpq_url(database_url)) as connection:
+        connection.execute(f"SELECT id FROM users WHERE id = %s FOR {mode}", (user_id,))
+        try:
+            yield connection
+        finally:
+            connection.rollback()
+
+
+class Feeder:
+    """Keeps ``backlog`` generations pending for each of ``users`` from a thread of its own, so the workers always have
+    work and their completions per second measure their throughput."""
+
+    def __init__(self, base_url: str, users: list[User], database_url: str, *, backlog: int = 8):
+        self._base_url = base_url
+        self._users = users
+        self._backlog = backlog
+        self._engine = create_engine(database_url, pool_size=1)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._feed, name="feeder", daemon=True)
+        self.refused: list[int] = []  # statuses other than 202: the feeder's users must never be refused
+
+    def __enter__(self) -> Feeder:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self._stop.set()
+        self._thread.join(30)
+        self._engine.dispose()
+
+    def _feed(self) -> None:
+        ids = [user.user_id for user in self._users]
+        with httpx.Client(base_url=self._base_url, timeout=30) as http:
+            while not self._stop.is_set():
+                with self._engine.connect() as connection:
+                    pending = dict(connection.execute(
+                        text("SELECT user_id, count(*) FROM generations WHERE status = 'pending' AND user_id IN "
+                             "(SELECT unnest(CAST(:ids AS text[]))) GROUP BY user_id"), {"ids": ids}).all())
+                for user in self._users:
+                    if pending.get(user.user_id, 0) < self._backlog:
+                        reply = http.post(f"{PROJECTS}/{user.project_id}/avatars/generate", headers=user.headers,
+                                          json={**GENERATE_BODY, "count": 4})
+                        if reply.status_code != 202:
+                            self.refused.append(reply.status_code)
+                self._stop.wait(0.2)
+
+
+def completed(engine: Engine, user_ids: list[str]) -> int:
+    """How many of these users' generations have completed."""
+    with engine.connect() as connection:
+        return connection.execute(
+            text("SELECT count(*) FROM generations WHERE status = 'completed' AND user_id IN "
+                 "(SELECT unnest(CAST(:ids AS text[])))"), {"ids": user_ids}).scalar_one()
+
+
+def blocked_on(database_url: str, lock: psycopg.Connection) -> list[str]:
+    """The statements now waiting for a lock that ``lock``'s connection holds (asked from a connection of its own:
+    inside ``lock``'s transaction the activity view would stay as it was first read)."""
+    with psycopg.connect(_libpq_url(database_url), autocommit=True) as observer:
+        return [row[0] for row in observer.execute(
+            "SELECT query FROM pg_stat_activity WHERE %s = ANY(pg_blocking_pids(pid))", (lock.info.backend_pid,))]
+
+
+def _libpq_url(database_url: str) -> str:
+    return make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
