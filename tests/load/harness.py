@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import random
 import subprocess
 import sys
 import threading
@@ -147,6 +148,7 @@ async def run_burst(base_url: str, burster: User, other: User, *, creates: int =
             requests += [_timed(client, "generate", index, "POST",
                                 f"{PROJECTS}/{burster.project_id}/avatars/generate", headers=burster.headers,
                                 json=GENERATE_BODY) for index in range(generates)]
+            random.Random(12).shuffle(requests)  # generates among the creates, not all at the back of the queue
             answers = await asyncio.gather(*requests)
     return BurstReport(list(answers), other_user)
 
