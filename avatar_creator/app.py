@@ -73,7 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         key_prefix=settings.redis_prefix)
     app.state.storage = storage
     app.state.file_url = FileUrls(secret=settings.secret, public_url=settings.public_url)
-    app.state.health = build_health(settings, database, jobs.providers)
+    app.state.health = build_health(settings, jobs_database, jobs.providers)  # not a busy request pool: a real outage
 
     app.add_middleware(Admission, max_in_flight=settings.max_requests_per_client,
                        wait_seconds=settings.admission_wait_seconds)

@@ -39,9 +39,10 @@ NAMING_CONVENTION = {
 }
 
 # Connections a process's job threads may hold at once: two per worker thread (its transaction, and the event a
-# claim publishes in a second one), its heartbeat, the reaper, the queue-head and SQLite event watchers.
+# claim publishes in a second one), its heartbeat, the reaper, the queue-head and SQLite event watchers, and the
+# readiness probe (which must report the database, not how busy the request pool is).
 CONNECTIONS_PER_WORKER = 2
-JOB_SERVICE_CONNECTIONS = 4
+JOB_SERVICE_CONNECTIONS = 5
 
 
 @dataclass(frozen=True)
@@ -161,7 +162,8 @@ class Database:
     @classmethod
     def for_jobs(cls, settings: Settings, *, workers: int) -> Database:
         """A pool of its own for a process's job threads (``workers`` of them, their heartbeat, the reaper, the event
-        watchers), sized so that each always finds a connection: a burst of requests never starves a heartbeat."""
+        watchers) and the readiness probe, sized so that each always finds a connection: a burst of requests never
+        starves a heartbeat."""
         return cls(settings.resolved_database_url,
                    pool_size=CONNECTIONS_PER_WORKER * workers + JOB_SERVICE_CONNECTIONS, max_overflow=0,
                    timeouts=Timeouts.from_settings(settings))

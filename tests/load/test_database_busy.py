@@ -18,7 +18,8 @@ from tests.factories import GENERATE_BODY, create_project, register
 from tests.load.harness import locked_user_row
 
 PROJECTS = "/api/apps/avatar-creator/projects"
-BUSY = {"success": False, "error": {"code": "SERVICE_UNAVAILABLE", "message": "The service is busy; try again shortly."}}
+BUSY = {"success": False,
+        "error": {"code": "SERVICE_UNAVAILABLE", "message": "The service is busy; try again shortly."}}
 
 
 def _assert_quick_503(response, started: float, within: float) -> None:
@@ -38,7 +39,8 @@ def test_an_empty_pool_answers_503_within_the_pool_timeout(tmp_path, database_ur
         _assert_quick_503(response, started, within=2)
         assert client.get("/api/auth/me", headers=user["headers"]).status_code == 200  # and back once it is free
     warnings = [r for r in caplog.records if r.name == "avatar_creator.errors" and r.levelname == "WARNING"]
-    assert [r.getMessage() for r in warnings] == ["database busy (no free connection) on GET /api/auth/me: answered 503"]
+    assert [r.getMessage() for r in warnings] == [
+        "database busy (no free connection) on GET /api/auth/me: answered 503"]
     assert user["token"] not in caplog.text
 
 

@@ -110,8 +110,8 @@ def test_a_worker_stopped_inside_complete_delays_only_its_own_job(tmp_path, data
                 # NO KEY UPDATE lets the job's progress events through (they only reference the row) and stops the
                 # storage update in complete(): the worker is caught inside complete(), holding its generation row.
                 with locked_user_row(database_url, held.user_id, mode="NO KEY UPDATE") as lock:
-                    _wait_for(lambda: any(q.lstrip().upper().startswith("UPDATE USERS") for q in blocked_on(database_url, lock)),
-                              running, "complete() to wait for the user's row", timeout=20, pause=0.01)
+                    _wait_for(lambda: _storage_update_waits(database_url, lock), running,
+                              "complete() to wait for the user's row", timeout=20, pause=0.01)
                     stopped = _worker_pid_of(ledger, job_id)
                     os.kill(stopped, signal.SIGSTOP)
                 # Released: the stopped worker now holds the user's row and the job's row in an idle transaction.
@@ -145,6 +145,11 @@ def test_a_worker_stopped_inside_complete_delays_only_its_own_job(tmp_path, data
     # The stalled session was cut off and the job ran again elsewhere while its first worker was still stopped.
     assert job_while_stopped.status == "completed" and job_while_stopped.attempt >= 2, job_while_stopped.status
     assert job.status == "completed" and job.avatar_id
+
+
+def _storage_update_waits(database_url: str, lock) -> bool:
+    """Whether complete()'s ``UPDATE users SET storage_used …`` waits for ``lock``."""
+    return any(query.lstrip().upper().startswith("UPDATE USERS") for query in blocked_on(database_url, lock))
 
 
 def _worker_pid_of(ledger: Ledger, generation_id: str) -> int:
