@@ -56,7 +56,7 @@ class Timeouts:
 
     pool: float = 0.5
     sqlite_busy: float = 5.0
-    lock: float = 2.0
+    lock: float = 1.0
     statement: float = 15.0
     idle_in_transaction: float = 10.0
 

@@ -35,7 +35,7 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(10, ge=1, le=1000)  # connections per process for requests; job threads get their own
     db_pool_timeout_seconds: float = Field(0.5, gt=0, le=60)  # wait for a free connection
     db_busy_timeout_seconds: float = Field(5.0, gt=0, le=60)  # SQLite: wait for the write lock
-    db_lock_timeout_seconds: float = Field(2.0, ge=0, le=600)  # PostgreSQL lock_timeout; 0: off
+    db_lock_timeout_seconds: float = Field(1.0, ge=0, le=600)  # PostgreSQL lock_timeout; 0: off
     db_statement_timeout_seconds: float = Field(15.0, ge=0, le=3600)  # PostgreSQL statement_timeout; 0: off
     db_idle_in_transaction_timeout_seconds: float = Field(10.0, ge=0, le=3600)  # PostgreSQL; 0: off
 

@@ -104,3 +104,20 @@ def test_a_session_can_wait_less_for_locks_than_the_setting(database_url):
     with database.session() as session:  # only for that transaction
         assert session.execute(text("SHOW lock_timeout")).scalar() == "2s"
     database.dispose()
+
+
+def test_the_pools_and_waits_come_from_the_settings(tmp_path, database_url):
+    settings = make_settings(tmp_path, database_url, db_pool_size=7, db_pool_timeout_seconds=0.3,
+                             db_busy_timeout_seconds=4)
+    requests, jobs = Database.for_requests(settings), Database.for_jobs(settings, workers=3)
+    try:
+        assert (requests.engine.pool.size(), requests.engine.pool.timeout()) == (7, 0.3)
+        assert jobs.engine.pool.size() == 2 * 3 + 5  # each worker, its claim's event, heartbeat, reaper, watchers
+        with requests.engine.connect() as connection:
+            if requests.is_sqlite:
+                assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 4000
+            else:
+                assert connection.execute(text("SHOW lock_timeout")).scalar() == "1s"
+    finally:
+        requests.dispose()
+        jobs.dispose()

@@ -39,7 +39,7 @@ ANSWER_WITHIN_S = 5.0
 MIN_RATE_KEPT = 0.8
 TERMINAL = ("completed", "failed", "cancelled")
 # Jobs that sleep between their steps, so that the workers' throughput, not the machine's CPU, is what is measured.
-SETTINGS = {"offline_step_delay_ms": 100, "welcome_bonus": 1_000_000}
+SETTINGS = {"offline_step_delay_ms": 200, "welcome_bonus": 1_000_000}
 
 
 def test_a_user_row_held_for_30_s_costs_only_that_user(tmp_path, database_url, redis_url, redis_prefix):
