@@ -43,9 +43,8 @@ def _database(settings: Settings):
 def _migrate(settings: Settings) -> None:
     from sqlalchemy.exc import OperationalError
 
-    from avatar_creator.migrations import upgrade
-
     from avatar_creator.db import MIGRATION_TIMEOUTS, Database
+    from avatar_creator.migrations import upgrade
 
     database = Database(settings.resolved_database_url, pool_size=2, timeouts=MIGRATION_TIMEOUTS)
     try:

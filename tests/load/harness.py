@@ -36,10 +36,6 @@ class Deployment:
     base_url: str
     processes: list[ServiceProcess]
 
-    @property
-    def workers(self) -> list[ServiceProcess]:
-        return [process for process in self.processes if process.args[0] == "worker"]
-
     def logs(self) -> str:
         return "\n".join(f"--- {process.log_path.name}\n{process.log_tail(40)}" for process in self.processes)
 
@@ -51,8 +47,8 @@ def deployment(data_dir: Path, database_url: str, *, redis_url: str | None = Non
     ``worker --concurrency 2`` processes; all started from this checkout and stopped at the end."""
     if redis_url:
         settings.update(redis_url=redis_url, redis_prefix=redis_prefix)
-    env = service_env(data_dir, database_url, **{key: str(value) for key, value in settings.items()})
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
+    values = {key: str(value) for key, value in settings.items()}
+    env = _this_checkout_first(service_env(data_dir, database_url, **values))
     data_dir.mkdir(parents=True, exist_ok=True)
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
@@ -66,6 +62,11 @@ def deployment(data_dir: Path, database_url: str, *, redis_url: str | None = Non
     finally:
         for process in processes:
             process.stop()
+
+
+def _this_checkout_first(env: dict[str, str]) -> dict[str, str]:
+    """A child's environment that imports this checkout's code, whichever copy the virtual environment points at."""
+    return {**env, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))}
 
 
 @dataclass
@@ -156,9 +157,9 @@ async def run_burst(base_url: str, burster: User, other: User, *, creates: int =
 @contextmanager
 def bystander(base_url: str, user: User) -> Iterator[list[Answer]]:
     """``tests.load.bystander`` polling as ``user`` for as long as the block runs; the list fills when it ends."""
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")]))}
-    process = subprocess.Popen([sys.executable, "-m", "tests.load.bystander", base_url, user.token], env=env,
-                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    process = subprocess.Popen([sys.executable, "-m", "tests.load.bystander", base_url, user.token],
+                               env=_this_checkout_first(dict(os.environ)), stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, text=True)
     answers: list[Answer] = []
     try:
         assert process.stdout.readline().strip() == "ready"

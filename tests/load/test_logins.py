@@ -24,7 +24,7 @@ DEFAULT_HASHING = {"argon2_time_cost": 3, "argon2_memory_kib": 65536, "argon2_pa
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 async def test_an_insert_does_not_wait_behind_logins(tmp_path, database_url):
     with deployment(tmp_path / "data", database_url, workers=0, **DEFAULT_HASHING) as running:
-        signing_in = sign_up(running.base_url, "signing-in@example.com", password="login password 1")
+        sign_up(running.base_url, "signing-in@example.com", password="login password 1")
         writer = sign_up(running.base_url, "writer@example.com")
         async with httpx.AsyncClient(base_url=running.base_url, timeout=60) as client:
             logins = [asyncio.create_task(client.post("/api/auth/login", json={
