@@ -45,6 +45,18 @@ def test_an_empty_pool_answers_503_within_the_pool_timeout(tmp_path, database_ur
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_web_page_says_so_in_html_with_the_same_retry_after(tmp_path, database_url):
+    settings = make_settings(tmp_path, database_url, db_pool_size=1, db_pool_timeout_seconds=0.2)
+    with TestClient(create_app(settings)) as client:
+        signed_up = client.post("/api/auth/register", json={"email": "web@example.com", "password": "p" * 12})
+        assert signed_up.status_code == 201 and client.cookies.get("avatar_session")
+        with client.app.state.database.engine.connect():
+            page = client.get("/", headers={"Accept": "text/html"})
+    assert page.status_code == 503 and page.headers["retry-after"] == "1"
+    assert page.headers["content-type"].startswith("text/html") and "Unavailable for a moment" in page.text
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_sqlite_answers_503_when_the_write_lock_stays_taken(tmp_path, database_url):
     settings = make_settings(tmp_path, database_url, db_busy_timeout_seconds=0.2)
     with TestClient(create_app(settings)) as client:
