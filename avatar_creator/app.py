@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from avatar_creator import error_handlers, health, web
+from avatar_creator.admission import Admission
 from avatar_creator.auth.passwords import Passwords
 from avatar_creator.auth.routes import router as auth_router
 from avatar_creator.avatars.routes import router as avatars_router
@@ -45,20 +46,22 @@ def create_app(settings: Settings | None = None, *, providers: dict[str, Provide
     """
     settings = settings or load_settings()
     settings.prepare()
-    database = Database(settings.resolved_database_url)
+    database = Database.for_requests(settings)
+    jobs_database = Database.for_jobs(settings, workers=settings.workers)
     storage = storage or LocalStorage(settings.files_dir)
-    events = build_event_sink(settings, database, queue_head=generation_service.queue_head)
-    jobs = build_runtime(settings, database, storage=storage, events=events, providers=providers)
+    events = build_event_sink(settings, jobs_database, queue_head=generation_service.queue_head)
+    jobs = build_runtime(settings, jobs_database, storage=storage, events=events, providers=providers)
 
     @asynccontextmanager
     async def lifespan(started: FastAPI):
         runtime = started.state.jobs
-        events.broadcaster.start()
+        events.start()
         runtime.start()
         yield
         # Streams have ended by now (events.routes); the jobs given back still send their events, then it closes.
         await anyio.to_thread.run_sync(runtime.stop)  # gives running jobs back: may take a few seconds
         database.dispose()
+        jobs_database.dispose()
 
     app = FastAPI(title="Avatar Creator", version="0.1.0", lifespan=lifespan)
     # Read by deps.py alone, through its typed dependencies.
@@ -75,8 +78,10 @@ def create_app(settings: Settings | None = None, *, providers: dict[str, Provide
         key_prefix=settings.redis_prefix)
     app.state.storage = storage
     app.state.file_url = FileUrls(secret=settings.secret, public_url=settings.public_url)
-    app.state.health = build_health(settings, database, jobs.providers)
+    app.state.health = build_health(settings, jobs_database, jobs.providers)  # not a busy request pool: a real outage
 
+    app.add_middleware(Admission, max_in_flight=settings.max_requests_per_client,
+                       wait_seconds=settings.admission_wait_seconds)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=True,
                            allow_methods=["*"], allow_headers=["*"])

@@ -37,15 +37,16 @@ def _settings(**overrides: object) -> Settings:
 def _database(settings: Settings):
     from avatar_creator.db import Database
 
-    return Database(settings.resolved_database_url)
+    return Database.for_requests(settings)
 
 
 def _migrate(settings: Settings) -> None:
     from sqlalchemy.exc import OperationalError
 
+    from avatar_creator.db import MIGRATION_TIMEOUTS, Database
     from avatar_creator.migrations import upgrade
 
-    database = _database(settings)
+    database = Database(settings.resolved_database_url, pool_size=2, timeouts=MIGRATION_TIMEOUTS)
     try:
         upgrade(database.engine, lock_dir=settings.data_dir)
     except OperationalError as error:
@@ -96,7 +97,9 @@ def worker(
     settings = _settings()
     logs.configure(settings.log_level)
     _migrate(settings)
-    database = _database(settings)
+    from avatar_creator.db import Database
+
+    database = Database.for_jobs(settings, workers=concurrency)
     runtime = build_runtime(settings, database, workers=concurrency)
     stop = threading.Event()
     for signal_number in (signal.SIGTERM, signal.SIGINT):

@@ -3,6 +3,11 @@
 SQLite and PostgreSQL behave the same: SQLite write transactions start with ``BEGIN IMMEDIATE`` (a plain ``BEGIN``
 lets parallel writers fail with "database is locked" at their first write) and wait on ``busy_timeout``; every time
 is stored as UTC and returned with its offset.
+
+Every wait on the database is bounded (``Timeouts``): a free connection, SQLite's write lock, a PostgreSQL row lock, a
+statement, an idle transaction. A wait that runs out raises, and the API answers 503 with ``Retry-After``
+(``error_handlers``): load queues briefly and then fails fast, and a stalled holder of a lock is cut off instead of
+stopping everyone behind it.
 """
 
 from __future__ import annotations
@@ -11,7 +16,9 @@ import logging
 import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import DateTime, Engine, Float, MetaData, create_engine, event, literal
 from sqlalchemy.ext.compiler import compiles
@@ -19,6 +26,9 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.sql.elements import BindParameter
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
+
+if TYPE_CHECKING:
+    from avatar_creator.settings import Settings
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -28,7 +38,44 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-SQLITE_BUSY_TIMEOUT_MS = 30_000
+# Connections a process's job threads may hold at once: two per worker thread (its transaction, and the event a
+# claim publishes in a second one), its heartbeat, the reaper, the queue-head and SQLite event watchers, and the
+# readiness probe (which must report the database, not how busy the request pool is).
+CONNECTIONS_PER_WORKER = 2
+JOB_SERVICE_CONNECTIONS = 5
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """How long, in seconds, anything may wait on the database; 0 turns a PostgreSQL one off.
+
+    ``pool``: for a free connection (then ``sqlalchemy.exc.TimeoutError``); ``sqlite_busy``: for SQLite's write lock
+    ("database is locked"); ``lock``, ``statement``, ``idle_in_transaction``: PostgreSQL's ``lock_timeout``,
+    ``statement_timeout`` and ``idle_in_transaction_session_timeout``, set on every connection.
+    """
+
+    pool: float = 0.5
+    sqlite_busy: float = 5.0
+    lock: float = 1.0
+    statement: float = 15.0
+    idle_in_transaction: float = 10.0
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Timeouts:
+        return cls(pool=settings.db_pool_timeout_seconds, sqlite_busy=settings.db_busy_timeout_seconds,
+                   lock=settings.db_lock_timeout_seconds, statement=settings.db_statement_timeout_seconds,
+                   idle_in_transaction=settings.db_idle_in_transaction_timeout_seconds)
+
+    def postgres_options(self) -> str:
+        """The ``-c`` options that set the PostgreSQL timeouts when a connection opens."""
+        values = {"lock_timeout": self.lock, "statement_timeout": self.statement,
+                  "idle_in_transaction_session_timeout": self.idle_in_transaction}
+        return " ".join(f"-c {name}={round(seconds * 1000)}" for name, seconds in values.items())
+
+
+# Migrations wait for another replica's migration (an advisory lock) and may run long statements: no timeouts but
+# the pool's.
+MIGRATION_TIMEOUTS = Timeouts(pool=30.0, sqlite_busy=30.0, lock=0, statement=0, idle_in_transaction=0)
 
 
 class Base(DeclarativeBase):
@@ -66,25 +113,26 @@ def new_id() -> str:
     return secrets.token_urlsafe(16)
 
 
-def make_engine(url: str, *, pool_size: int = 10) -> Engine:
-    """An engine with the per-database settings this service relies on."""
+def make_engine(url: str, *, pool_size: int = 10, max_overflow: int = 20, timeouts: Timeouts = Timeouts()) -> Engine:
+    """An engine with the per-database settings this service relies on: at most ``pool_size + max_overflow``
+    connections, every wait bounded by ``timeouts``."""
+    pool = {"pool_size": pool_size, "max_overflow": max_overflow, "pool_timeout": timeouts.pool}
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
-                               pool_size=pool_size, max_overflow=20)
-        _configure_sqlite(engine)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": timeouts.sqlite_busy}, **pool)
+        _configure_sqlite(engine, busy_timeout_ms=round(timeouts.sqlite_busy * 1000))
         return engine
-    return create_engine(url, pool_size=pool_size, max_overflow=20, pool_pre_ping=True,
-                         connect_args={"connect_timeout": 5})
+    return create_engine(url, pool_pre_ping=True, **pool,
+                         connect_args={"connect_timeout": 5, "options": timeouts.postgres_options()})
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, *, busy_timeout_ms: int) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
         # Let SQLAlchemy, not the sqlite3 module, emit BEGIN, so that it can be BEGIN IMMEDIATE.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
@@ -98,16 +146,35 @@ def _configure_sqlite(engine: Engine) -> None:
 class Database:
     """The engine and two session factories: writes (``BEGIN IMMEDIATE`` on SQLite) and reads (deferred)."""
 
-    def __init__(self, url: str, *, pool_size: int = 10):
+    def __init__(self, url: str, *, pool_size: int = 10, max_overflow: int = 20, timeouts: Timeouts = Timeouts()):
         self.url = url
-        self.engine = make_engine(url, pool_size=pool_size)
+        self.engine = make_engine(url, pool_size=pool_size, max_overflow=max_overflow, timeouts=timeouts)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         self._writer = sessionmaker(self.engine, expire_on_commit=False)
         self._reader = sessionmaker(self.engine.execution_options(sqlite_begin="DEFERRED"), expire_on_commit=False)
 
+    @classmethod
+    def for_requests(cls, settings: Settings) -> Database:
+        """The pool the routes share: ``AVATAR_DB_POOL_SIZE`` connections, every wait bounded by the settings."""
+        return cls(settings.resolved_database_url, pool_size=settings.db_pool_size, max_overflow=0,
+                   timeouts=Timeouts.from_settings(settings))
+
+    @classmethod
+    def for_jobs(cls, settings: Settings, *, workers: int) -> Database:
+        """A pool of its own for a process's job threads (``workers`` of them, their heartbeat, the reaper, the event
+        watchers) and the readiness probe, sized so that each always finds a connection: a burst of requests never
+        starves a heartbeat."""
+        return cls(settings.resolved_database_url,
+                   pool_size=CONNECTIONS_PER_WORKER * workers + JOB_SERVICE_CONNECTIONS, max_overflow=0,
+                   timeouts=Timeouts.from_settings(settings))
+
     @contextmanager
     def session(self, *, write: bool = True) -> Iterator[Session]:
-        """A session whose transaction commits when the block ends and rolls back on an error."""
+        """A session whose transaction commits when the block ends and rolls back on an error.
+
+        Writes that had better skip a beat than wait behind a stalled holder of a row (progress, heartbeats, the
+        reaper) shorten their own lock wait with ``jobs.queue.give_up_waiting_after``.
+        """
         factory = self._writer if write else self._reader
         with factory() as session, session.begin():
             yield session

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from avatar_creator.errors import AppError
-from avatar_creator.imaging.errors import ImageRejected
 
 log = logging.getLogger("avatar_creator.errors")
 
@@ -30,7 +31,7 @@ def envelope(status: int, code: str, message: str, *, field: str | None = None, 
     return JSONResponse({"success": False, "error": error}, status_code=status, headers=headers)
 
 
-def _field_of(location: tuple, kind: str = "") -> str | None:
+def _field_of(location: Sequence[object], kind: object = "") -> str | None:
     if kind == "json_invalid":  # the location is a character offset, not a field
         return None
     parts = [str(part) for part in location if part not in ("body", "query", "path", "header", "cookie")]
@@ -63,10 +64,6 @@ async def _app_error(_request: Request, error: AppError) -> JSONResponse:
                     headers=error.headers)
 
 
-async def _image_rejected(_request: Request, error: ImageRejected) -> JSONResponse:
-    return envelope(error.status_code, error.code, error.message, field=error.field)
-
-
 async def _http_error(_request: Request, error: StarletteHTTPException) -> JSONResponse:
     messages = {404: "Not found.", 405: "Method not allowed for this path."}
     message = messages.get(error.status_code) or str(error.detail)
@@ -74,12 +71,35 @@ async def _http_error(_request: Request, error: StarletteHTTPException) -> JSONR
                     headers=getattr(error, "headers", None))
 
 
-async def _database_error(_request: Request, error: DBAPIError) -> JSONResponse:
+# A wait on the database that ran out (db.Timeouts): the database is fine, only busy, so ask for a quick retry.
+BUSY_MESSAGE = "The service is busy; try again shortly."
+BUSY_RETRY_AFTER = "1"
+# PostgreSQL's lock_timeout and statement_timeout (psycopg's LockNotAvailable, QueryCanceled); SQLite's write lock.
+BUSY_SQLSTATES = frozenset({"55P03", "57014"})
+SQLITE_BUSY = ("database is locked", "database table is locked")
+
+
+def _busy(request: Request, reason: str) -> JSONResponse:
+    # Only the kind of wait and the path: never the statement, its parameters or the query string.
+    log.warning("database busy (%s) on %s %s: answered 503", reason, request.method, request.url.path)
+    return envelope(503, "SERVICE_UNAVAILABLE", BUSY_MESSAGE, headers={"Retry-After": BUSY_RETRY_AFTER})
+
+
+async def _pool_timeout(request: Request, _error: PoolTimeout) -> JSONResponse:
+    return _busy(request, "no free connection")
+
+
+async def _database_error(request: Request, error: DBAPIError) -> JSONResponse:
+    sqlstate = getattr(error.orig, "sqlstate", None)
+    if sqlstate in BUSY_SQLSTATES:
+        return _busy(request, type(error.orig).__name__)
+    if isinstance(error, OperationalError) and str(error.orig).startswith(SQLITE_BUSY):
+        return _busy(request, "SQLite write lock")
     if isinstance(error, OperationalError) or error.connection_invalidated:
         log.warning("database unavailable: %s", type(error.orig).__name__ if error.orig else type(error).__name__)
         return envelope(503, "SERVICE_UNAVAILABLE", "The database is unavailable; try again shortly.",
                         headers={"Retry-After": "5"})
-    return await _unexpected(_request, error)
+    return await _unexpected(request, error)
 
 
 async def _unexpected(request: Request, error: Exception) -> JSONResponse:
@@ -88,9 +108,10 @@ async def _unexpected(request: Request, error: Exception) -> JSONResponse:
 
 
 def install(app: FastAPI) -> None:
-    app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_exception_handler(AppError, _app_error)
-    app.add_exception_handler(ImageRejected, _image_rejected)
-    app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_exception_handler(DBAPIError, _database_error)
-    app.add_exception_handler(Exception, _unexpected)
+    # FastAPI's decorator form, applied directly: it accepts handlers typed for their own exception class.
+    app.exception_handler(RequestValidationError)(_validation_error)
+    app.exception_handler(AppError)(_app_error)
+    app.exception_handler(StarletteHTTPException)(_http_error)
+    app.exception_handler(DBAPIError)(_database_error)
+    app.exception_handler(PoolTimeout)(_pool_timeout)
+    app.exception_handler(Exception)(_unexpected)

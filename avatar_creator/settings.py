@@ -6,7 +6,7 @@ import os
 import secrets
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -34,6 +34,18 @@ class Settings(BaseSettings):
     public_url: str | None = None
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     log_level: str = "INFO"
+
+    # Database waits, all bounded: a request that cannot get a connection or a lock in time answers 503 quickly
+    db_pool_size: int = Field(10, ge=1, le=1000)  # connections per process for requests; job threads get their own
+    db_pool_timeout_seconds: float = Field(0.5, gt=0, le=60)  # wait for a free connection
+    db_busy_timeout_seconds: float = Field(5.0, gt=0, le=60)  # SQLite: wait for the write lock
+    db_lock_timeout_seconds: float = Field(1.0, ge=0, le=600)  # PostgreSQL lock_timeout; 0: off
+    db_statement_timeout_seconds: float = Field(15.0, ge=0, le=3600)  # PostgreSQL statement_timeout; 0: off
+    db_idle_in_transaction_timeout_seconds: float = Field(10.0, ge=0, le=3600)  # PostgreSQL; 0: off
+
+    # Admission: requests one client (a token or session cookie, else an address) may have in progress at once
+    max_requests_per_client: int = Field(8, ge=1, le=10_000)
+    admission_wait_seconds: float = Field(1.0, ge=0, le=60)  # wait for a slot before 503
 
     # Accounts
     session_ttl_days: int = Field(30, ge=1, le=365)
@@ -81,7 +93,7 @@ class Settings(BaseSettings):
     hf_model: str = "black-forest-labs/FLUX.1-schnell"
     hf_base_url: str | None = None
     hf_timeout_seconds: float = Field(120.0, gt=0)
-    hf_provider: str | None = None  # an inference provider (hf-inference, fal-ai, replicate...); unset: the library picks
+    hf_provider: str | None = None  # inference provider (hf-inference, fal-ai, replicate...); unset: the library picks
     diffusers_model_path: Path | None = None
     diffusers_device: str = "auto"
     diffusers_steps: int | None = Field(None, ge=1, le=200)
@@ -194,7 +206,7 @@ def ensure_writable(folder: Path) -> None:
     probe.unlink()
 
 
-def load_settings(**overrides: object) -> Settings:
+def load_settings(**overrides: Any) -> Settings:
     """Read the settings, turning pydantic's report into one line per bad variable."""
     from pydantic import ValidationError
 

@@ -81,6 +81,11 @@ class EventSink:
         except Exception as error:  # this event is lost, the next one tells the whole state again
             log.warning("events: could not store a %s event (%s)", kind, type(error).__name__)
 
+    def start(self) -> None:
+        """Start the broadcaster's reader, which feeds this process's streams."""
+        if self.broadcaster is not None:
+            self.broadcaster.start()
+
     def close(self) -> None:
         """Stop sending; the broadcaster stops too, ending this process's streams."""
         if self._queue_watch is not None:
