@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import hashlib
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from avatar_creator.avatars import files
-from avatar_creator.avatars.models import Avatar
+from avatar_creator.avatars import service as avatars_service
 from avatar_creator.catalog import service as catalog_service
-from avatar_creator.errors import NotFound, ValidationFailed
+from avatar_creator.errors import ValidationFailed
 from avatar_creator.generation import lifecycle
 from avatar_creator.generation.schemas import GenerateIn
 from avatar_creator.generation.source_schemas import FromPresetIn, FromReferenceIn
@@ -47,13 +46,11 @@ def create_from_reference(*, session: Session, settings: Settings, storage: Stor
     if (upload is None) == (body.avatar_id is None):
         raise ValidationFailed("image: send either an image (multipart) or an avatarId, not both", field="image")
     reference_avatar_id = None
-    if upload is not None:
-        reference_key = _reference_key(user_id, upload)
-    else:
-        avatar = session.scalar(select(Avatar).where(Avatar.id == body.avatar_id, Avatar.user_id == user_id))
-        if avatar is None:
-            raise NotFound("Avatar not found.")
+    if body.avatar_id is not None:
+        avatar = avatars_service.get_owned(session=session, user_id=user_id, avatar_id=body.avatar_id)
         reference_key, reference_avatar_id = avatar.storage_key, avatar.id
+    elif upload is not None:
+        reference_key = _reference_key(user_id, upload)
     request = GenerateIn.model_validate(body.model_dump(exclude={"strength", "avatar_id"}))
     batch = lifecycle.create(
         session=session, settings=settings, provider_names=provider_names, user_id=user_id, project_id=project_id,
