@@ -16,6 +16,7 @@ from avatar_creator.avatars.routes import router as avatars_router
 from avatar_creator.avatars.uploads import router as uploads_router
 from avatar_creator.catalog.routes import previews_router
 from avatar_creator.catalog.routes import router as catalog_router
+from avatar_creator.client_logs import router as client_logs_router
 from avatar_creator.credits.routes import router as credits_router
 from avatar_creator.db import Database
 from avatar_creator.events import build_event_sink
@@ -89,7 +90,7 @@ def create_app(settings: Settings | None = None, *, providers: dict[str, Provide
     error_handlers.install(app)
     for router in (platform_router, auth_router, credits_router, projects_router, generation_router,
                    generation_sources_router, avatars_router, uploads_router, stats_router, files_router,
-                   events_router, catalog_router, previews_router):
+                   events_router, catalog_router, previews_router, client_logs_router):
         app.include_router(router)
     web.install(app)
     return app

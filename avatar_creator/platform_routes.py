@@ -21,9 +21,11 @@ def providers(provider_names: set[str], settings: Settings) -> dict:
 
 @router.get("/api/apps")
 def list_apps(settings: SettingsDep, provider_names: ProviderNamesDep) -> dict:
+    # icon and colour are names the old dashboard maps to its own icon and colour classes
     return {"apps": [{"appId": APP_ID, "name": "Avatar Creator",
                       "description": "Create AI avatars from a prompt, a preset, a persona or a photo.",
-                      "icon": "/static/icon.svg", "costs": costs(settings), **providers(provider_names, settings)}]}
+                      "icon": "user-circle", "color": "purple", "order": 1, "beta": False, "comingSoon": False,
+                      "costs": costs(settings), **providers(provider_names, settings)}]}
 
 
 @router.get("/health")

@@ -13,7 +13,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from avatar_creator.errors import ConfigurationError
 
-RATE_LIMIT_NAMES = ("login", "register", "generate", "upload")
+RATE_LIMIT_NAMES = ("login", "register", "generate", "upload", "client_logs")
 # What the prompt builder (providers/prompts.py) appends to every prompt and negative prompt unless set otherwise.
 DEFAULT_QUALITY_TERMS = ("head and shoulders portrait, looking at the camera, detailed face, soft studio lighting, "
                          "sharp focus, high quality")
@@ -62,6 +62,7 @@ class Settings(BaseSettings):
     rate_limit_register: str = "10/hour"
     rate_limit_generate: str = "30/minute"
     rate_limit_upload: str = "30/minute"
+    rate_limit_client_logs: str = "30/minute"  # browser error reports, per signed-in user or else per address
 
     # Prices in credits
     cost_upload: int = Field(2, ge=0)
@@ -122,7 +123,8 @@ class Settings(BaseSettings):
             raise ValueError("must start with redis:// or rediss://")
         return value or None
 
-    @field_validator("rate_limit_login", "rate_limit_register", "rate_limit_generate", "rate_limit_upload")
+    @field_validator("rate_limit_login", "rate_limit_register", "rate_limit_generate", "rate_limit_upload",
+                     "rate_limit_client_logs")
     @classmethod
     def _check_rate_limit(cls, value: str) -> str:
         from limits import parse_many

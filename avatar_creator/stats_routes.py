@@ -1,4 +1,5 @@
-"""``GET …/stats``: the dashboard's numbers, across avatars, projects, generations and credits."""
+"""``GET …/stats``: the dashboard's numbers, across avatars, projects, generations and credits; and the old platform
+dashboard's monthly numbers, ``GET /api/stats/dashboard``."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from fastapi import APIRouter
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from avatar_creator import dashboard
 from avatar_creator.avatars import usage
 from avatar_creator.avatars.schemas import avatar_to_api
 from avatar_creator.deps import CurrentUser, DatabaseDep, FileUrlsDep, ProviderNamesDep, SettingsDep
@@ -43,3 +45,9 @@ def stats(user: CurrentUser, database: DatabaseDep, settings: SettingsDep, file_
         "costs": costs(settings),
         **providers(provider_names, settings),
     }
+
+
+@router.get("/api/stats/dashboard")
+def dashboard_stats(user: CurrentUser, database: DatabaseDep) -> dict:
+    stats = dashboard.monthly_stats(database=database, user_id=user.id).dump()
+    return {"success": True, "data": stats, **stats}  # the old dashboard reads the fields at the top level

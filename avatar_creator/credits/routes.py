@@ -1,4 +1,8 @@
-"""``/api/credits``: balance and ledger history, wrapped as ``{"success": true, "data": ...}``."""
+"""``/api/credits``: the balance, wrapped as ``{"success": true, "data": ...}``, and the ledger history.
+
+The history is a bare JSON array, the one exception to the wrapping: the old backend answered so and the old Credits
+page calls ``.map`` on the body.
+"""
 
 from __future__ import annotations
 
@@ -22,7 +26,7 @@ def get_balance(user: CurrentUser, database: DatabaseDep) -> dict:
 
 @router.get("/history")
 def get_history(user: CurrentUser, database: DatabaseDep,
-                limit: Annotated[int, Query(ge=1, le=200)] = 50) -> dict:
+                limit: Annotated[int, Query(ge=1, le=200)] = 50) -> list[dict]:
     with database.session(write=False) as session:
         rows = service.history(session=session, user_id=user.id, limit=limit)
-    return {"success": True, "data": {"history": [CreditTransactionRead.model_validate(r).dump() for r in rows]}}
+    return [CreditTransactionRead.model_validate(row).dump() for row in rows]

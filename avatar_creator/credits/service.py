@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from datetime import datetime
+
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -68,6 +70,20 @@ def history(*, session: Session, user_id: str, limit: int = 50) -> list[CreditTr
         .order_by(CreditTransaction.created_at.desc(), CreditTransaction.id.desc())
         .limit(limit)
     ))
+
+
+def spent(*, session: Session, user_id: str, since: datetime, until: datetime) -> int:
+    """Credits spent on work in ``[since, until)``: charges less the refunds given back, never below 0.
+
+    Refunds count against the period they were given in, so a refund of an earlier period's charge can only bring
+    the figure down to 0; grants and adjustments are not spending.
+    """
+    net = session.scalar(
+        select(func.coalesce(func.sum(CreditTransaction.amount), 0))
+        .where(CreditTransaction.user_id == user_id, CreditTransaction.type.in_(("usage", "refund")),
+               CreditTransaction.created_at >= since, CreditTransaction.created_at < until)
+    )
+    return max(0, -int(net or 0))
 
 
 def _apply(session: Session, user_id: str, amount: int) -> int:

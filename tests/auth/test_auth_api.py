@@ -18,7 +18,7 @@ def test_register_returns_user_token_and_welcome_bonus(client):
     assert set(user) == {"id", "email", "name", "role", "creditBalance", "storageUsed", "storageQuota", "createdAt"}
     assert user["createdAt"].endswith(("Z", "+00:00"))
     history = client.get("/api/credits/history", headers={"Authorization": f"Bearer {body['data']['token']}"})
-    assert [(row["type"], row["amount"], row["balanceAfter"]) for row in history.json()["data"]["history"]] == [
+    assert [(row["type"], row["amount"], row["balanceAfter"]) for row in history.json()] == [
         ("bonus", 100, 100)]
 
 
