@@ -3,10 +3,13 @@ list's icon and colour, and the browser's error reports."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
 from sqlalchemy import update
 
@@ -17,6 +20,7 @@ from avatar_creator.dashboard import month_of
 from avatar_creator.db import Database
 from tests.support.factories import create_project, generate, register, wait_for_generations
 from tests.support.jobs import running_service
+from tests.support.load import deployment, sign_up
 from tests.support.uploads import create_avatar
 
 REPORTS = ("/api/logs/frontend-error", "/api/logs/unhandled-rejection")
@@ -159,3 +163,23 @@ def test_reports_are_rate_limited_per_address_and_per_user(tmp_path, database_ur
         user = register(client)  # the signed-in user counts on their own, not on the address's
         answer = client.post(REPORTS[0], json={}, headers=user["headers"])
         assert answer.status_code == 204 and answer.headers["X-RateLimit-Remaining"] == "2"
+
+
+def test_a_real_serve_logs_a_burst_of_reports_up_to_the_limit(tmp_path, database_url):
+    with deployment(tmp_path / "data", database_url, rate_limits="on", rate_limit_client_logs="30/minute",
+                    max_requests_per_client=64) as served:
+        user = sign_up(served.base_url, "reporter@example.com")
+
+        async def burst() -> list[httpx.Response]:
+            async with httpx.AsyncClient(base_url=served.base_url, headers=user.headers, timeout=30) as http:
+                return await asyncio.gather(*(http.post(REPORTS[index % 2], json={"errors": [{"message": str(index)}]})
+                                              for index in range(40)))
+
+        answers = asyncio.run(burst())
+        assert Counter(answer.status_code for answer in answers) == {204: 30, 429: 10}
+        with httpx.Client(base_url=served.base_url, timeout=30) as http:  # no Content-Length: counted as it streams
+            assert http.post(REPORTS[0], content=(b" " * 4096 for _ in range(64))).status_code == 413
+        log = served.processes[0].log_path.read_text()
+        lines = [line for line in log.splitlines() if " browser " in line]
+        assert len(lines) == 30 and all("WARNING" in line and f"from user {user.user_id}:" in line for line in lines)
+        assert user.token not in log
