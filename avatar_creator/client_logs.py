@@ -21,6 +21,9 @@ MAX_REPORT_BYTES = 16 * 1024
 
 log = logging.getLogger("avatar_creator.client_logs")
 router = APIRouter(prefix="/api/logs", tags=["logs"])
+# The body is read by hand (to cap it while it streams), so the document is told its shape here.
+REPORT_BODY = {"requestBody": {"required": True, "content": {"application/json": {
+    "schema": {"type": "object", "description": f"the browser's report, at most {MAX_REPORT_BYTES} bytes"}}}}}
 
 
 def reporter_id(request: Request, database: DatabaseDep, settings: SettingsDep) -> str | None:
@@ -42,12 +45,14 @@ def limit_reports(request: Request, response: Response, limiter: RateLimiterDep,
     response.headers.update(limiter.hit("client_logs", key))
 
 
-@router.post("/frontend-error", status_code=status.HTTP_204_NO_CONTENT, dependencies=[Depends(limit_reports)])
+@router.post("/frontend-error", status_code=status.HTTP_204_NO_CONTENT, dependencies=[Depends(limit_reports)],
+             openapi_extra=REPORT_BODY)
 async def frontend_error(request: Request, user_id: ReporterId) -> None:
     await log_report(request, "frontend-error", user_id)
 
 
-@router.post("/unhandled-rejection", status_code=status.HTTP_204_NO_CONTENT, dependencies=[Depends(limit_reports)])
+@router.post("/unhandled-rejection", status_code=status.HTTP_204_NO_CONTENT, dependencies=[Depends(limit_reports)],
+             openapi_extra=REPORT_BODY)
 async def unhandled_rejection(request: Request, user_id: ReporterId) -> None:
     await log_report(request, "unhandled-rejection", user_id)
 

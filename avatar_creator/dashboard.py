@@ -27,6 +27,17 @@ class DashboardStats(ApiModel):
     period_end: datetime
 
 
+class DashboardReply(DashboardStats):
+    """The numbers under ``data`` and again at the top level, where the old dashboard reads them."""
+
+    success: bool = True
+    data: DashboardStats
+
+    @classmethod
+    def of(cls, stats: DashboardStats) -> DashboardReply:
+        return cls(**dict(stats), data=stats)
+
+
 def month_of(moment: datetime) -> tuple[datetime, datetime]:
     """The calendar month (UTC) holding ``moment``, as ``[start, end)``."""
     start = moment.astimezone(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)

@@ -48,6 +48,5 @@ def stats(user: CurrentUser, database: DatabaseDep, settings: SettingsDep, file_
 
 
 @router.get("/api/stats/dashboard")
-def dashboard_stats(user: CurrentUser, database: DatabaseDep) -> dict:
-    stats = dashboard.monthly_stats(database=database, user_id=user.id).dump()
-    return {"success": True, "data": stats, **stats}  # the old dashboard reads the fields at the top level
+def dashboard_stats(user: CurrentUser, database: DatabaseDep) -> dashboard.DashboardReply:
+    return dashboard.DashboardReply.of(dashboard.monthly_stats(database=database, user_id=user.id))

@@ -26,7 +26,7 @@ def get_balance(user: CurrentUser, database: DatabaseDep) -> dict:
 
 @router.get("/history")
 def get_history(user: CurrentUser, database: DatabaseDep,
-                limit: Annotated[int, Query(ge=1, le=200)] = 50) -> list[dict]:
+                limit: Annotated[int, Query(ge=1, le=200)] = 50) -> list[CreditTransactionRead]:
     with database.session(write=False) as session:
         rows = service.history(session=session, user_id=user.id, limit=limit)
-    return [CreditTransactionRead.model_validate(row).dump() for row in rows]
+        return [CreditTransactionRead.model_validate(row) for row in rows]
