@@ -17,7 +17,7 @@ from avatar_creator.deps import BroadcasterDep, CurrentUser, DatabaseDep, Settin
 from avatar_creator.errors import Unauthorized, ValidationFailed
 from avatar_creator.events import service, tickets
 from avatar_creator.events.broadcast import Subscription
-from avatar_creator.events.stream import event_stream
+from avatar_creator.events.stream import SessionEnded, event_stream
 from avatar_creator.events.tickets import UsedTickets
 from avatar_creator.generation import service as generation_service
 from avatar_creator.settings import Settings
@@ -63,7 +63,7 @@ async def stream_events(
         raise
 
     async def read(after: int, before: int | None, limit: int) -> list[service.Event]:
-        return await run_in_threadpool(_read, database, user_id, after, before, limit)
+        return await run_in_threadpool(_read, database, user_id, session_id, after, before, limit)
 
     return EventSourceResponse(
         event_stream(subscription, cursor=cursor, read=read, queue_head=queue_head),
@@ -111,8 +111,15 @@ def _opening(database: Database, user_id: str, session_id: str, after_id: int | 
         return after_id, generation_service.queue_head(session=session)
 
 
-def _read(database: Database, user_id: str, after: int, before: int | None, limit: int) -> list[service.Event]:
+def _read(database: Database, user_id: str, session_id: str, after: int, before: int | None,
+          limit: int) -> list[service.Event]:
+    """The user's stored events; ``SessionEnded`` if the stream's session has ended meanwhile (its notice may have
+    been lost with the Redis link that made this read necessary)."""
     with database.session(write=False) as session:
+        try:
+            auth_service.live_session(session=session, session_id=session_id)
+        except Unauthorized as error:
+            raise SessionEnded from error
         return service.replay(session=session, user_id=user_id, after_id=after, before_id=before, limit=limit)
 
 

@@ -8,9 +8,12 @@ import time
 import anyio
 import httpx
 import pytest
+from sqlalchemy import delete
 
+from avatar_creator.auth.models import AuthSession
 from avatar_creator.deps import CSRF_COOKIE, CSRF_HEADER
 from avatar_creator.events import tickets
+from avatar_creator.events.broadcast import RESYNC
 from tests.support.events import EVENTS_PATH, EventReader, record
 from tests.support.factories import PASSWORD, register
 
@@ -117,3 +120,22 @@ async def test_a_ticket_opens_one_stream(live, http):
     ticket = http.post(TICKET_PATH, headers=user["headers"]).json()["ticket"]
     assert await _opens(live, user["user"]["id"], params={"ticket": ticket}) == 200
     assert await _opens(live, user["user"]["id"], params={"ticket": ticket}) == 401
+
+
+async def test_a_stream_whose_sign_out_notice_was_lost_ends_at_its_next_read(live, http):
+    """As when Redis was away while the logout's notice went out: the session is gone, no notice came; when the
+    subscription comes back (``RESYNC``) the stream reads the table, finds its session ended, and ends."""
+    user = register(http)
+    async with httpx.AsyncClient(base_url=live.url, timeout=10) as client:
+        async with client.stream("GET", EVENTS_PATH, headers=user["headers"]) as stream:
+            reader = EventReader(stream)
+            await reader.next(kinds=("queue",))
+            await anyio.to_thread.run_sync(_delete_sessions, live.app, user["user"]["id"])
+            live.app.state.broadcaster.deliver(RESYNC)
+            with anyio.fail_after(2):
+                assert await reader.rest() == []
+
+
+def _delete_sessions(app, user_id: str) -> None:
+    with app.state.database.session() as session:
+        session.execute(delete(AuthSession).where(AuthSession.user_id == user_id))
