@@ -8,10 +8,12 @@ import time
 import anyio
 import httpx
 import pytest
+import redis
 from sqlalchemy import delete
 
 from avatar_creator.auth.models import AuthSession
 from avatar_creator.deps import CSRF_COOKIE, CSRF_HEADER
+from avatar_creator.errors import ServiceUnavailable
 from avatar_creator.events import tickets
 from avatar_creator.events.broadcast import RESYNC
 from tests.support.events import EVENTS_PATH, EventReader, record
@@ -42,6 +44,25 @@ def test_a_ticket_is_used_once_and_forgotten_after_it_expires():
     for n in range(3000):  # the record forgets expired tickets rather than growing forever
         used.first_use(tickets.Ticket(session_id="s", expires=1000 + n // 1000, nonce=str(n)), now=1000.0 + n // 1000)
     assert len(used._expiry_by_nonce) < 2100
+
+
+def test_redis_remembers_used_tickets_for_every_replica_until_they_expire(redis_url, redis_prefix):
+    now = time.time()
+    ticket = tickets.verify(tickets.issue("session-1", secret=SECRET, now=now), secret=SECRET, now=now)
+    replica_1, replica_2 = (tickets.RedisUsedTickets(redis_url, prefix=redis_prefix) for _ in range(2))
+    assert replica_1.first_use(ticket, now=now) and not replica_2.first_use(ticket, now=now)
+    with redis.Redis.from_url(redis_url) as admin:
+        ttl = admin.ttl(f"{redis_prefix}:ticket:{ticket.nonce}")
+    assert tickets.TICKET_TTL_S - 2 <= ttl <= tickets.TICKET_TTL_S + 1
+
+
+def test_unreachable_redis_refuses_a_ticket_with_a_503_not_a_500():
+    now = time.time()
+    ticket = tickets.verify(tickets.issue("session-1", secret=SECRET, now=now), secret=SECRET, now=now)
+    used = tickets.RedisUsedTickets("redis://127.0.0.1:1", prefix="nowhere")  # nothing listens on port 1
+    with pytest.raises(ServiceUnavailable) as refused:
+        used.first_use(ticket, now=now)
+    assert refused.value.headers["Retry-After"]
 
 
 @pytest.mark.parametrize("tamper", [
