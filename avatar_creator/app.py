@@ -21,6 +21,7 @@ from avatar_creator.credits.routes import router as credits_router
 from avatar_creator.db import Database
 from avatar_creator.events import build_event_sink
 from avatar_creator.events.routes import router as events_router
+from avatar_creator.events.tickets import build_used_tickets
 from avatar_creator.generation import service as generation_service
 from avatar_creator.generation.routes import router as generation_router
 from avatar_creator.generation.runner import build_runtime
@@ -70,6 +71,7 @@ def create_app(settings: Settings | None = None, *, providers: dict[str, Provide
     app.state.database = database
     app.state.jobs = jobs
     app.state.broadcaster = events.broadcaster
+    app.state.used_tickets = build_used_tickets(settings)
     app.state.passwords = Passwords(time_cost=settings.argon2_time_cost, memory_kib=settings.argon2_memory_kib,
                                     parallelism=settings.argon2_parallelism,
                                     max_concurrent=settings.max_concurrent_hashes)

@@ -22,6 +22,7 @@ from avatar_creator.auth.passwords import Passwords
 from avatar_creator.db import Database
 from avatar_creator.errors import CsrfFailed, Unauthorized
 from avatar_creator.events.broadcast import Broadcaster
+from avatar_creator.events.tickets import UsedTickets
 from avatar_creator.health import HealthRegistry
 from avatar_creator.jobs.queue import Signals
 from avatar_creator.ratelimit import RateLimiter
@@ -74,6 +75,10 @@ def get_broadcaster(request: Request) -> Broadcaster:
     return request.app.state.broadcaster
 
 
+def get_used_tickets(request: Request) -> UsedTickets:
+    return request.app.state.used_tickets
+
+
 def get_health(request: Request) -> HealthRegistry:
     return request.app.state.health
 
@@ -87,6 +92,7 @@ FileUrlsDep = Annotated[FileUrls, Depends(get_file_urls)]
 PasswordsDep = Annotated[Passwords, Depends(get_passwords)]
 RateLimiterDep = Annotated[RateLimiter, Depends(get_rate_limiter)]
 BroadcasterDep = Annotated[Broadcaster, Depends(get_broadcaster)]
+UsedTicketsDep = Annotated[UsedTickets, Depends(get_used_tickets)]
 HealthDep = Annotated[HealthRegistry, Depends(get_health)]
 
 

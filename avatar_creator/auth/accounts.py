@@ -14,6 +14,7 @@ from avatar_creator.auth import service
 from avatar_creator.auth.models import User
 from avatar_creator.auth.passwords import Passwords
 from avatar_creator.db import Database
+from avatar_creator.events.broadcast import Broadcaster
 from avatar_creator.settings import Settings
 
 
@@ -37,10 +38,10 @@ def login(*, database: Database, passwords: Passwords, settings: Settings, email
         return _start_session(session, settings, user, user_agent)
 
 
-def logout(*, database: Database, token: str) -> None:
-    """Revoke the session of ``token`` at once."""
+def logout(*, database: Database, broadcaster: Broadcaster, token: str) -> None:
+    """Revoke the session of ``token`` at once, its event streams and stream tickets with it."""
     with database.session() as session:
-        service.end_session(session=session, token=token)
+        service.end_session(session=session, broadcaster=broadcaster, token=token)
 
 
 def _start_session(session: Session, settings: Settings, user: User, user_agent: str | None) -> service.IssuedSession:

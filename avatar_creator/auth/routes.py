@@ -8,6 +8,7 @@ from avatar_creator.auth import accounts
 from avatar_creator.auth.schemas import LoginIn, RegisterIn, UserRead
 from avatar_creator.auth.service import IssuedSession
 from avatar_creator.deps import (
+    BroadcasterDep,
     CurrentUser,
     DatabaseDep,
     PasswordsDep,
@@ -46,11 +47,11 @@ def login(body: LoginIn, request: Request, response: Response, database: Databas
 
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
-def logout(request: Request, user: CurrentUser, database: DatabaseDep) -> Response:
+def logout(request: Request, user: CurrentUser, database: DatabaseDep, broadcaster: BroadcasterDep) -> Response:
     found = session_token(request)
     if found is None:  # CurrentUser has found it already
         raise Unauthorized("Sign in first: send 'Authorization: Bearer <token>'.")
-    accounts.logout(database=database, token=found[0])
+    accounts.logout(database=database, broadcaster=broadcaster, token=found[0])
     response = Response(status_code=status.HTTP_204_NO_CONTENT)
     clear_session_cookies(response)
     return response

@@ -15,8 +15,9 @@ from sqlalchemy.orm import Session
 from avatar_creator.auth.models import ROLES, AuthSession, User
 from avatar_creator.auth.passwords import Passwords
 from avatar_creator.credits import service as credits_service
-from avatar_creator.db import utcnow
+from avatar_creator.db import after_commit, utcnow
 from avatar_creator.errors import Conflict, NotFound, Unauthorized, ValidationFailed
+from avatar_creator.events.broadcast import Broadcaster
 
 BAD_CREDENTIALS = "Email or password is incorrect."
 
@@ -94,9 +95,24 @@ def user_for_token(*, session: Session, token: str) -> User:
     return row.User
 
 
-def end_session(*, session: Session, token: str) -> None:
-    """Revoke a session at once."""
-    session.execute(delete(AuthSession).where(AuthSession.token_hash == token_hash(token)))
+def live_session(*, session: Session, token: str | None = None, session_id: str | None = None) -> AuthSession:
+    """The unexpired session with this token (or this id), else ``Unauthorized``."""
+    which = AuthSession.id == session_id if token is None else AuthSession.token_hash == token_hash(token)
+    found = session.scalar(select(AuthSession).where(which))
+    if found is None or found.expires_at <= utcnow():
+        raise Unauthorized("Your session has expired or was signed out; sign in again.")
+    return found
+
+
+def end_session(*, session: Session, broadcaster: Broadcaster, token: str) -> None:
+    """Revoke a session at once: its token and stream tickets stop working (both need the session), and once this
+    commits its open event streams end on every process. Every way of ending a session goes through here."""
+    found = session.scalar(select(AuthSession).where(AuthSession.token_hash == token_hash(token)))
+    if found is None:
+        return
+    user_id, session_id = found.user_id, found.id
+    session.execute(delete(AuthSession).where(AuthSession.id == session_id))
+    after_commit(session, lambda: broadcaster.end_session_streams(user_id, session_id))
 
 
 def get_by_email(*, session: Session, email: str) -> User:

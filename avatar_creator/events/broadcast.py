@@ -38,13 +38,15 @@ class Marker:
 
 CLOSE = Marker("close")  # end the stream (shutdown, or the client fell too far behind)
 RESYNC = Marker("resync")  # events may have been lost in transit: read everything after the last one sent
+SESSION_ENDED = "session-ended"  # the kind of the notice that ends one session's streams; never reaches a stream
 
 
 class Subscription:
     """One stream's inbox, owned by the event loop the stream runs on."""
 
-    def __init__(self, user_id: str, loop: asyncio.AbstractEventLoop, maxsize: int):
+    def __init__(self, user_id: str, session_id: str, loop: asyncio.AbstractEventLoop, maxsize: int):
         self.user_id = user_id
+        self.session_id = session_id  # the login it was opened with: its end ends the stream
         self.loop = loop
         self.queue: asyncio.Queue[Event | Marker] = asyncio.Queue(maxsize)
         self.closed = False
@@ -91,9 +93,9 @@ class Broadcaster(abc.ABC):
         for subscription in subscriptions:
             subscription.close()
 
-    def subscribe(self, user_id: str) -> Subscription:
-        """A new inbox for one of ``user_id``'s streams; call on the stream's event loop."""
-        subscription = Subscription(user_id, asyncio.get_running_loop(), self._queue_size)
+    def subscribe(self, user_id: str, session_id: str) -> Subscription:
+        """A new inbox for one of ``user_id``'s streams, opened by ``session_id``; call on the stream's event loop."""
+        subscription = Subscription(user_id, session_id, asyncio.get_running_loop(), self._queue_size)
         with self._lock:
             self._by_user[user_id].add(subscription)
         return subscription
@@ -106,6 +108,10 @@ class Broadcaster(abc.ABC):
                 if not group:
                     del self._by_user[subscription.user_id]
 
+    def end_session_streams(self, user_id: str, session_id: str) -> None:
+        """Close the streams a session opened, on every process (it was signed out or revoked). Never raises."""
+        self.send(Event(id=None, user_id=user_id, kind=SESSION_ENDED, payload={"sessionId": session_id}))
+
     @property
     def stream_count(self) -> int:
         with self._lock:
@@ -114,13 +120,18 @@ class Broadcaster(abc.ABC):
     def deliver(self, item: Event | Marker, *, user_id: str | None = None) -> None:
         """Hand ``item`` to this process's streams it concerns (an event's user's, or ``user_id``'s, else all);
         safe from any thread."""
+        ended_session = None
         if isinstance(item, Event):
             user_id = item.user_id
+            if item.kind == SESSION_ENDED:
+                ended_session, item = item.payload["sessionId"], CLOSE
         with self._lock:
             if user_id is not None:
                 targets = list(self._by_user.get(user_id, ()))
             else:
                 targets = [s for group in self._by_user.values() for s in group]
+        if ended_session is not None:
+            targets = [s for s in targets if s.session_id == ended_session]
         by_loop: dict[asyncio.AbstractEventLoop, list[Subscription]] = defaultdict(list)
         for subscription in targets:
             by_loop[subscription.loop].append(subscription)

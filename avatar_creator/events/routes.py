@@ -10,12 +10,15 @@ from sse_starlette import EventSourceResponse
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
+from avatar_creator.auth import service as auth_service
+from avatar_creator.auth.models import AuthSession
 from avatar_creator.db import Database
-from avatar_creator.deps import BroadcasterDep, CurrentUser, DatabaseDep, SettingsDep, session_token, user_for_token
+from avatar_creator.deps import BroadcasterDep, CurrentUser, DatabaseDep, SettingsDep, UsedTicketsDep, session_token
 from avatar_creator.errors import Unauthorized, ValidationFailed
 from avatar_creator.events import service, tickets
 from avatar_creator.events.broadcast import Subscription
-from avatar_creator.events.stream import event_stream
+from avatar_creator.events.stream import SessionEnded, event_stream
+from avatar_creator.events.tickets import UsedTickets
 from avatar_creator.generation import service as generation_service
 from avatar_creator.settings import Settings
 
@@ -27,9 +30,14 @@ SHUTDOWN_GRACE_S = 1.0  # at shutdown, streams get this long to end cleanly befo
 
 
 @router.post("/events/ticket")
-def create_ticket(user: CurrentUser, settings: SettingsDep) -> dict:
-    """A ticket for ``EventSource``, which cannot send an ``Authorization`` header; valid 60 s."""
-    return {"ticket": tickets.issue(user.id, secret=settings.secret, now=time.time()),
+def create_ticket(request: Request, user: CurrentUser, database: DatabaseDep, settings: SettingsDep) -> dict:
+    """A ticket for ``EventSource``, which cannot send an ``Authorization`` header: opens one stream within 60 s,
+    while the caller's session lives."""
+    found = session_token(request)
+    if found is None:  # CurrentUser has found it already
+        raise Unauthorized("Sign in first: send 'Authorization: Bearer <token>'.")
+    auth_session = _live_session(database, token=found[0])
+    return {"ticket": tickets.issue(auth_session.id, secret=settings.secret, now=time.time()),
             "expiresIn": tickets.TICKET_TTL_S}
 
 
@@ -39,22 +47,23 @@ async def stream_events(
     database: DatabaseDep,
     broadcaster: BroadcasterDep,
     settings: SettingsDep,
+    used_tickets: UsedTicketsDep,
     ticket: Annotated[str | None, Query(max_length=200)] = None,
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
     last_event_id_query: Annotated[str | None, Query(alias="lastEventId")] = None,
 ) -> EventSourceResponse:
     """The caller's events; ``Last-Event-ID`` (or ``?lastEventId=``, for a new ``EventSource``) replays missed ones."""
     after_id = _parse_event_id(last_event_id if last_event_id is not None else last_event_id_query)
-    user_id = await _authenticate(request, database, settings, ticket)
-    subscription = broadcaster.subscribe(user_id)
+    user_id, session_id = await _authenticate(request, database, settings, used_tickets, ticket)
+    subscription = broadcaster.subscribe(user_id, session_id)
     try:
-        cursor, queue_head = await run_in_threadpool(_opening, database, user_id, after_id)
+        cursor, queue_head = await run_in_threadpool(_opening, database, user_id, session_id, after_id)
     except BaseException:
         broadcaster.unsubscribe(subscription)
         raise
 
     async def read(after: int, before: int | None, limit: int) -> list[service.Event]:
-        return await run_in_threadpool(_read, database, user_id, after, before, limit)
+        return await run_in_threadpool(_read, database, user_id, session_id, after, before, limit)
 
     return EventSourceResponse(
         event_stream(subscription, cursor=cursor, read=read, queue_head=queue_head),
@@ -66,33 +75,51 @@ async def stream_events(
     )
 
 
-async def _authenticate(request: Request, database: Database, settings: Settings, ticket: str | None) -> str:
-    """The caller's user id, from a ticket (no database), else the bearer header or the session cookie."""
+async def _authenticate(request: Request, database: Database, settings: Settings, used_tickets: UsedTickets,
+                        ticket: str | None) -> tuple[str, str]:
+    """The caller's user and session ids, from a ticket (spent here), else the bearer header or the session cookie."""
     if ticket is not None:
-        user_id = tickets.verify(ticket, secret=settings.secret, now=time.time())
-        if user_id is None:
+        valid = tickets.verify(ticket, secret=settings.secret, now=time.time())
+        if valid is None:
             raise Unauthorized("This stream ticket is invalid or expired; get a new one from POST …/events/ticket.")
-        return user_id
-    found = session_token(request)
-    if found is None:
-        raise Unauthorized("Sign in first: send 'Authorization: Bearer <token>', the session cookie, or ?ticket=.")
-    user = await run_in_threadpool(user_for_token, database, found[0])
-    return user.id
+        auth_session = await run_in_threadpool(_live_session, database, session_id=valid.session_id)
+        if not await run_in_threadpool(used_tickets.first_use, valid, now=time.time()):
+            raise Unauthorized("This stream ticket was used already; get a new one from POST …/events/ticket.")
+    else:
+        found = session_token(request)
+        if found is None:
+            raise Unauthorized("Sign in first: send 'Authorization: Bearer <token>', the session cookie, or ?ticket=.")
+        auth_session = await run_in_threadpool(_live_session, database, token=found[0])
+    return auth_session.user_id, auth_session.id
 
 
-def _opening(database: Database, user_id: str, after_id: int | None) -> tuple[int, dict]:
+def _live_session(database: Database, *, token: str | None = None, session_id: str | None = None) -> AuthSession:
+    with database.session(write=False) as session:
+        return auth_service.live_session(session=session, token=token, session_id=session_id)
+
+
+def _opening(database: Database, user_id: str, session_id: str, after_id: int | None) -> tuple[int, dict]:
     """Where the stream starts (after ``after_id``, or after the user's newest event) and the queue's head.
 
-    Called after subscribing, so nothing committed from now on can fall between the start and the live events.
+    Called after subscribing, so nothing committed from now on can fall between the start and the live events, and
+    a sign-out that committed before the subscription existed (its notice missed it) is seen here.
     """
     with database.session(write=False) as session:
+        auth_service.live_session(session=session, session_id=session_id)
         if after_id is None:
             after_id = service.latest_id(session=session, user_id=user_id) or 0
         return after_id, generation_service.queue_head(session=session)
 
 
-def _read(database: Database, user_id: str, after: int, before: int | None, limit: int) -> list[service.Event]:
+def _read(database: Database, user_id: str, session_id: str, after: int, before: int | None,
+          limit: int) -> list[service.Event]:
+    """The user's stored events; ``SessionEnded`` if the stream's session has ended meanwhile (its notice may have
+    been lost with the Redis link that made this read necessary)."""
     with database.session(write=False) as session:
+        try:
+            auth_service.live_session(session=session, session_id=session_id)
+        except Unauthorized as error:
+            raise SessionEnded from error
         return service.replay(session=session, user_id=user_id, after_id=after, before_id=before, limit=limit)
 
 

@@ -8,9 +8,8 @@ from avatar_creator.schemas import ApiModel
 
 
 class QueueHead(ApiModel):
-    """The ``queue`` event: how many generations are ready and waiting, and the first ones' ``createdAt`` in the
-    order they will run (written exactly as a generation's ``createdAt``, so a client can find its own)."""
+    """The head of the queue, for this service's processes only (it names everyone's generations): each user's
+    generations among the first ready ones, with their 1-based places. A stream sends its user ``own_queue`` of it."""
 
-    pending: int
-    waiting: list[datetime]
+    places: dict[str, dict[str, int]]  # user id -> generation id -> place
     as_of: datetime

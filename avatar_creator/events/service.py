@@ -40,6 +40,12 @@ class Event:
                    previous_id=data["previousId"])
 
 
+def own_queue(head: dict, user_id: str) -> dict:
+    """The ``queue`` event one user is sent: the places of their own generations only, from ``queue_head``'s
+    everyone's (``QueueHead``), which never leaves the service."""
+    return {"positions": head["places"].get(user_id, {}), "asOf": head["asOf"]}
+
+
 def write(*, session: Session, user_id: str, items: list[tuple[str, dict]]) -> list[Event]:
     """Store ``(kind, payload)`` items for one user, at the very end of the transaction (see ``EventSink.record``).
 

@@ -25,7 +25,8 @@ from avatar_creator.settings import Settings
 log = logging.getLogger("avatar_creator.events")
 
 Listener = Callable[[str, str, dict], None]  # (user_id, kind, payload)
-QueueHead = Callable[..., dict]  # ``(session=...)``: the ``queue`` event's payload (generation.service.queue_head)
+QueueHead = Callable[..., dict]  # ``(session=...)``: everyone's places (generation.service.queue_head); each stream
+# sends its user their own part (``service.own_queue``)
 
 GENERATION = "generation"
 AVATAR = "avatar"

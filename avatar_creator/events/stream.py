@@ -2,7 +2,8 @@
 
 The generator awaits its subscription's queue and nothing else, so a waiting stream costs no thread and no database
 session. It reads the table (in the thread pool) only when it must: the replay at connect, and a gap — an event whose
-``previous_id`` it never sent (delivered out of order, or lost between processes).
+``previous_id`` it never sent (delivered out of order, or lost between processes). Each such read also finds out
+whether the stream's session has ended (``SessionEnded``): then the stream ends.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from sse_starlette import ServerSentEvent
 
 from avatar_creator.events.broadcast import CLOSE, Marker, Subscription
-from avatar_creator.events.service import Event
+from avatar_creator.events.service import Event, own_queue
 from avatar_creator.events.sink import QUEUE
 
 REPLAY_PAGE = 500
@@ -22,13 +23,28 @@ RETRY_MS = 2000  # how soon a browser reconnects after the connection drops
 ReadEvents = Callable[[int, int | None, int], Awaitable[list[Event]]]  # (after_id, before_id, limit) -> events
 
 
+class SessionEnded(Exception):
+    """Raised by ``ReadEvents`` when the session that opened the stream has been signed out or has expired."""
+
+
 async def event_stream(subscription: Subscription, *, cursor: int, read: ReadEvents,
                        queue_head: dict) -> AsyncIterator[ServerSentEvent]:
-    """Server-sent events for ``subscription``'s user, starting after event id ``cursor``."""
+    """Server-sent events for ``subscription``'s user, starting after event id ``cursor``; ``queue_head`` is the
+    queue's head at the start (everyone's: the stream sends its user's own part)."""
+    try:
+        async for sse in _events(subscription, cursor, read, queue_head):
+            yield sse
+    except SessionEnded:
+        return
+
+
+async def _events(subscription: Subscription, cursor: int, read: ReadEvents,
+                  queue_head: dict) -> AsyncIterator[ServerSentEvent]:
     async for event in _stored(read, cursor, None):
         yield _to_sse(event)
         cursor = _stored_id(event)
-    yield ServerSentEvent(data=_json(queue_head), event=QUEUE, id=str(cursor), retry=RETRY_MS)
+    yield ServerSentEvent(data=_json(own_queue(queue_head, subscription.user_id)), event=QUEUE, id=str(cursor),
+                          retry=RETRY_MS)
     while True:
         item = await subscription.queue.get()
         if item is CLOSE:
@@ -39,7 +55,8 @@ async def event_stream(subscription: Subscription, *, cursor: int, read: ReadEve
                 cursor = _stored_id(event)
             continue
         if item.id is None:  # the queue's head: not stored, sent to everyone; its id keeps the client's place
-            yield ServerSentEvent(data=_json(item.payload), event=item.kind, id=str(cursor))
+            yield ServerSentEvent(data=_json(own_queue(item.payload, subscription.user_id)), event=item.kind,
+                                  id=str(cursor))
             continue
         if item.id <= cursor:  # already sent, from the table
             continue

@@ -64,16 +64,15 @@ def queue_positions(*, session: Session, generations: list[Generation]) -> dict[
 
 
 def queue_head(*, session: Session) -> dict:
-    """The ``queue`` event's payload: how many generations wait, and the first ones' ``createdAt`` in run order.
-
-    A client finds its own generation's ``createdAt`` in ``waiting``: its position is that index + 1 (or beyond
-    the list when absent and still pending). See docs/events.md.
-    """
+    """The places of the first ``QUEUE_LISTED`` generations ready to run, by user: one read serves every stream,
+    and each stream sends its user only their own (``events.service.own_queue``). See docs/events.md."""
     ready = (Generation.status == "pending", Generation.available_at <= db_now())
-    pending = session.scalar(select(func.count()).select_from(Generation).where(*ready)) or 0
-    waiting = session.scalars(select(Generation.created_at).where(*ready)
-                              .order_by(Generation.created_at, Generation.id).limit(QUEUE_LISTED))
-    return QueueHead(pending=pending, waiting=list(waiting), as_of=utcnow()).dump()
+    rows = session.execute(select(Generation.user_id, Generation.id).where(*ready)
+                           .order_by(Generation.created_at, Generation.id).limit(QUEUE_LISTED))
+    places: dict[str, dict[str, int]] = {}
+    for place, (user_id, generation_id) in enumerate(rows, start=1):
+        places.setdefault(user_id, {})[generation_id] = place
+    return QueueHead(places=places, as_of=utcnow()).dump()
 
 
 def counts_by_status(*, session: Session, user_id: str) -> dict[str, int]:

@@ -18,6 +18,7 @@ from avatar_creator.credits import service as credits_service
 from avatar_creator.db import Database
 from avatar_creator.deps import (
     SESSION_COOKIE,
+    BroadcasterDep,
     DatabaseDep,
     FileUrlsDep,
     PasswordsDep,
@@ -150,8 +151,8 @@ def signout_page(request: Request, user: WebUser) -> Response:
 
 
 @router.post("/signout")
-def signout(request: Request, user: VerifiedUser, database: DatabaseDep) -> Response:
-    accounts.logout(database=database, token=request.cookies[SESSION_COOKIE])
+def signout(request: Request, user: VerifiedUser, database: DatabaseDep, broadcaster: BroadcasterDep) -> Response:
+    accounts.logout(database=database, broadcaster=broadcaster, token=request.cookies[SESSION_COOKIE])
     response = redirect("/signin", flash="You are signed out.")
     clear_session_cookies(response)
     return response

@@ -40,9 +40,10 @@ async def test_each_stream_follows_its_own_jobs_in_order(serve):
             progress = [life["progress"] for life in lives[1:]]
             assert progress == sorted(progress) and progress[-1] == 100
 
-    # The second of Alice's images waited behind the first: the queue event showed where.
-    waiting_second = alice_batch[1]["createdAt"]
-    assert any(event.event == "queue" and waiting_second in event.data["waiting"] for _, event in alice_events)
+    # The second of Alice's images waited behind the first: the queue event showed where, and only hers.
+    queue_events = [event.data for _, event in alice_events if event.event == "queue"]
+    assert any(alice_batch[1]["id"] in queue["positions"] for queue in queue_events)
+    assert all(set(queue["positions"]) <= alice_ids for queue in queue_events)
 
     # Progress is rate-limited: at most one per PROGRESS_INTERVAL_S per generation (and the end never dropped).
     for generation_id in alice_ids:

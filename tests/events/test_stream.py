@@ -68,7 +68,7 @@ async def test_a_fresh_stream_starts_now_with_the_queue_head(live, http):
             [first] = await reader.next(kinds=("queue",))
             await anyio.to_thread.run_sync(record, live.app, user["user"]["id"], "generation", {"n": "new"})
             [second] = await reader.next(kinds=("queue", "generation"))
-    assert first.event == "queue" and first.data["pending"] == 0 and first.data["waiting"] == []
+    assert first.event == "queue" and first.data["positions"] == {} and set(first.data) == {"positions", "asOf"}
     assert (second.event, second.data) == ("generation", {"n": "new"})
     assert int(second.id) > int(first.id)  # the queue event carried the place of the last event ("old")
 
