@@ -1,0 +1,73 @@
+"""A 50 MB JSON body to sign-in and to project creation, without signing in, against a real ``serve``: 413 in under
+a second, read no further than the limit (``AVATAR_MAX_JSON_BYTES``), and the server's memory barely moves.
+
+Both ways a client can send it: with an honest Content-Length (refused before a byte is read) and chunked, with no
+length at all (refused once the limit is passed). The body streams from the client; it is never built whole.
+The client sends all of it before reading the answer (httpx does); once the 413 is out, uvicorn drops what still
+arrives without keeping it, and the connection stays usable.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.support.load import PROJECTS, deployment
+
+pytestmark = [pytest.mark.anyio, pytest.mark.slow]
+
+BODY_BYTES = 50 * 1024 * 1024
+CHUNK = b'{"email": "' + b"x" * (64 * 1024 - 11)  # 64 KiB of one long JSON string, again and again
+ANSWER_S = 1.0
+RSS_GROWTH_BYTES = 20 * 1024 * 1024
+TARGETS = ("/api/auth/login", PROJECTS)
+
+
+def rss_bytes(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    raise AssertionError(f"no VmRSS for {pid}")
+
+
+class Streamed:
+    """A 50 MB body produced chunk by chunk; counts what the client managed to send."""
+
+    def __init__(self) -> None:
+        self.sent = 0
+
+    async def __aiter__(self):
+        while self.sent < BODY_BYTES:
+            self.sent += len(CHUNK)
+            yield CHUNK
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_a_50_mb_json_body_is_refused_within_a_second_unread(tmp_path, database_url):
+    with deployment(tmp_path / "data", database_url, workers=0) as served:
+        pid = served.processes[0].pid
+        async with httpx.AsyncClient(base_url=served.base_url, timeout=10) as client:
+            assert (await client.get("/health")).status_code == 200
+            before = rss_bytes(pid)
+            answers = []
+            for target in TARGETS:
+                for declared in (True, False):
+                    body = Streamed()
+                    headers = {"Content-Type": "application/json"}
+                    if declared:
+                        headers["Content-Length"] = str(BODY_BYTES)
+                    started = time.monotonic()
+                    response = await client.post(target, content=body, headers=headers)
+                    answers.append((target, declared, response, time.monotonic() - started, body.sent))
+            after = rss_bytes(pid)
+    report = "\n".join(f"{target} declared={declared}: {response.status_code} in {seconds * 1000:.0f} ms, "
+                       f"{sent / 2**20:.1f} MiB sent" for target, declared, response, seconds, sent in answers)
+    print(f"\n{report}\nserver RSS {before / 2**20:.1f} -> {after / 2**20:.1f} MiB")
+    for _target, _declared, response, seconds, _sent in answers:
+        assert response.status_code == 413, report
+        assert response.json()["error"]["code"] == "PAYLOAD_TOO_LARGE", report
+        assert seconds < ANSWER_S, report
+    assert after - before < RSS_GROWTH_BYTES, f"server RSS {before} -> {after}\n{report}"
