@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from urllib.parse import parse_qsl
 
 from fastapi.routing import iter_route_contexts
+from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -56,27 +57,32 @@ class RequestLimits:
             await self.app(scope, receive, send)
             return
         try:
-            _check_path_and_query(scope)
-            headers = Request(scope).headers
-            media_type = headers.get("content-type", "").split(";")[0].strip().lower()
-            limit = self.max_multipart_bytes if media_type == MULTIPART else self.max_body_bytes
-            declared = headers.get("content-length", "")
-            if declared.isdigit() and int(declared) > limit:  # honest and too large: refuse before reading
-                raise _too_large(limit)
-            if "transfer-encoding" not in headers and declared in ("", "0"):  # no body to look at
-                await self.app(scope, receive, send)
-                return
-            if media_type == MULTIPART:
-                await self.app(scope, _counted(receive, limit), send)
-                return
-            body = await _read(receive, limit)
-            if body is None:  # the client went away mid-body: nobody to answer
-                return
-            _check_body(media_type, body)
+            admitted = await self._admit(scope, receive)
         except AppError as error:
             await _refuse(scope, receive, send, error)
             return
-        await self.app(scope, _replay(body, receive), send)
+        if admitted is not None:  # None: the client went away mid-body, nobody to answer
+            await self.app(scope, admitted, send)
+
+    async def _admit(self, scope: Scope, receive: Receive) -> Receive | None:
+        """The ``receive`` the app gets (the client's own, counted, or the body read here, replayed); ``AppError``
+        when the request is refused."""
+        _check_path_and_query(scope)
+        headers = Headers(scope=scope)
+        media_type = headers.get("content-type", "").split(";")[0].strip().lower()
+        limit = self.max_multipart_bytes if media_type == MULTIPART else self.max_body_bytes
+        declared = headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:  # honest and too large: refuse before reading
+            raise _too_large(limit)
+        if "transfer-encoding" not in headers and declared in ("", "0"):  # no body to look at
+            return receive
+        if media_type == MULTIPART:
+            return _counted(receive, limit)
+        body = await _read(receive, limit)
+        if body is None:
+            return None
+        _check_body(media_type, body)
+        return _replay(body, receive)
 
 
 def _too_large(limit: int) -> PayloadTooLarge:

@@ -14,10 +14,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 
+from avatar_creator.app import create_app
 from tests.support.load import PROJECTS, deployment
-
-pytestmark = [pytest.mark.anyio, pytest.mark.slow]
+from tests.support.settings import make_settings
 
 BODY_BYTES = 50 * 1024 * 1024
 CHUNK = b'{"email": "' + b"x" * (64 * 1024 - 11)  # 64 KiB of one long JSON string, again and again
@@ -45,6 +46,39 @@ class Streamed:
             yield CHUNK
 
 
+SMALL_LIMIT = 1024
+
+
+@pytest.fixture
+def small_limit_client(tmp_path, database_url):
+    with TestClient(create_app(make_settings(tmp_path, database_url, max_json_bytes=SMALL_LIMIT))) as client:
+        yield client
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_the_limit_comes_before_sign_in_and_counts_undeclared_bodies(small_limit_client):
+    client = small_limit_client
+    at_limit = b'{"name": "' + b"x" * (SMALL_LIMIT - 12) + b'"}'
+    assert len(at_limit) == SMALL_LIMIT
+    json_type = {"Content-Type": "application/json"}
+    assert client.post(PROJECTS, content=at_limit, headers=json_type).status_code == 401  # read, then not signed in
+    over = at_limit + b" "
+    for content in (over, iter([over[:500], over[500:]])):  # declared, and chunked with no length
+        response = client.post(PROJECTS, content=content, headers=json_type)
+        assert response.status_code == 413, response.text
+        assert response.json()["error"]["code"] == "PAYLOAD_TOO_LARGE"
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_web_form_over_the_limit_gets_the_error_page(small_limit_client):
+    response = small_limit_client.post("/signin", data={"email": "a@b.c", "password": "x" * SMALL_LIMIT},
+                                       headers={"Accept": "text/html"})
+    assert response.status_code == 413
+    assert response.headers["content-type"].startswith("text/html")
+
+
+@pytest.mark.anyio
+@pytest.mark.slow
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 async def test_a_50_mb_json_body_is_refused_within_a_second_unread(tmp_path, database_url):
     with deployment(tmp_path / "data", database_url, workers=0) as served:
