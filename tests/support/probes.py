@@ -39,7 +39,7 @@ class Probe:
                               files=self.files, data=self.data)
 
     def __str__(self) -> str:
-        return f"{self.method} {self.path.split('?')[0]} ({self.where} {self.target})"
+        return f"{self.method} {self.path.split('?')[0][:120]} ({self.where} {self.target})"
 
 
 def encoded(text: str) -> str:
@@ -85,7 +85,6 @@ def _url(path: str, values: dict[str, str]) -> str:
 @dataclass
 class _Body:
     media_type: str | None
-    schema: dict
     values: dict
     image: bytes
     file_fields: frozenset[str] = frozenset()
@@ -101,23 +100,31 @@ class _Body:
             return {}
         if self.media_type == "application/json":
             return {"content": json.dumps(values).encode(), "headers": {"Content-Type": self.media_type}}
-        text = {name: item for name, item in values.items() if name not in self.file_fields}
+        # Form fields as the bytes a hostile client would send: a lone surrogate as its three UTF-8 bytes.
+        text = {name: _form_text(item) for name, item in values.items() if name not in self.file_fields}
         if self.media_type == "multipart/form-data":
             return {"files": {name: ("photo.jpg", self.image, "image/jpeg") for name in self.file_fields},
-                    "data": text}
-        return {"data": text}
+                    "data": {name: item.encode("utf-8", "surrogatepass") for name, item in text.items()}}
+        return {"content": "&".join(f"{encoded(name)}={encoded(item)}" for name, item in text.items()).encode(),
+                "headers": {"Content-Type": self.media_type}}
+
+
+def _form_text(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value if isinstance(value, str) else json.dumps(value)
 
 
 def _body(document: dict, operation: dict, known: dict[str, str], image: bytes) -> _Body:
     content = operation.get("requestBody", {}).get("content", {})
     media_type = next((kind for kind in BODY_TYPES if kind in content), None)
     if media_type is None:
-        return _Body(None, {}, {}, image)
+        return _Body(None, {}, image)
     schema = _resolve(document, content[media_type].get("schema", {}))
     values = _plausible(document, schema, known, "")
     files = frozenset(name for name, item in schema.get("properties", {}).items()
                       if _resolve(document, item).get("format") == "binary")
-    return _Body(media_type, schema, values if isinstance(values, dict) else {}, image, files)
+    return _Body(media_type, values if isinstance(values, dict) else {}, image, files)
 
 
 def _resolve(document: dict, schema: dict) -> dict:
