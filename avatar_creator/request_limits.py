@@ -1,10 +1,10 @@
 """What every request must pass before any route, dependency or sign-in sees it: a body limit counted as the body
 streams, and no text the database cannot store.
 
-A pure ASGI middleware. A body that is not multipart (JSON, a web form, anything else) is read here, at most
-``max_body_bytes`` of it, and handed on whole; a multipart body (uploads) streams on untouched but counted, since its
-reader (``avatars.multipart``) has its own, per-part limits. A declared Content-Length over the limit is refused
-before a byte is read.
+A pure ASGI middleware. A body that is not an upload (JSON, a web form, anything else) is read here, at most
+``max_body_bytes`` of it, and handed on whole; a multipart body to a route that streams it (uploads) goes on
+untouched but counted against ``max_multipart_bytes``, since its reader (``avatars.multipart``) has its own, per-part
+limits. A declared Content-Length over the limit is refused before a byte is read.
 
 PostgreSQL cannot store NUL and Python cannot even encode a lone surrogate (JSON's ``"\\ud800"`` parses to one), so
 either in the path, the query, a JSON body or a web form is a 400 naming the field, on every database, before
@@ -70,13 +70,14 @@ class RequestLimits:
         _check_path_and_query(scope)
         headers = Headers(scope=scope)
         media_type = headers.get("content-type", "").split(";")[0].strip().lower()
-        limit = self.max_multipart_bytes if media_type == MULTIPART else self.max_body_bytes
+        uploading = media_type == MULTIPART and not _parses_body(scope)
+        limit = self.max_multipart_bytes if uploading else self.max_body_bytes
         declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:  # honest and too large: refuse before reading
             raise _too_large(limit)
         if "transfer-encoding" not in headers and declared in ("", "0"):  # no body to look at
             return receive
-        if media_type == MULTIPART:
+        if uploading:
             return _counted(receive, limit)
         body = await _read(receive, limit)
         if body is None:
@@ -158,6 +159,12 @@ def _matched(scope: Scope) -> Scope:
         if match == Match.FULL:
             return child_scope
     return {}
+
+
+def _parses_body(scope: Scope) -> bool:
+    """Whether FastAPI reads this route's body whole for a declared body parameter (a JSON route): the upload routes
+    stream their multipart themselves, and only they get its larger allowance."""
+    return getattr(_matched(scope).get("route"), "body_field", None) is not None
 
 
 def _check_body(media_type: str, body: bytes) -> None:

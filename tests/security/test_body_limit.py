@@ -17,8 +17,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from avatar_creator.app import create_app
+from tests.support.factories import create_project, register
 from tests.support.load import PROJECTS, deployment
 from tests.support.settings import make_settings
+from tests.support.uploads import jpeg, multipart, upload
 
 BODY_BYTES = 50 * 1024 * 1024
 CHUNK = b'{"email": "' + b"x" * (64 * 1024 - 11)  # 64 KiB of one long JSON string, again and again
@@ -67,6 +69,18 @@ def test_the_limit_comes_before_sign_in_and_counts_undeclared_bodies(small_limit
         response = client.post(PROJECTS, content=content, headers=json_type)
         assert response.status_code == 413, response.text
         assert response.json()["error"]["code"] == "PAYLOAD_TOO_LARGE"
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_multipart_gets_the_upload_allowance_only_where_it_is_streamed(small_limit_client):
+    client = small_limit_client
+    body, content_type = multipart([("email", None, "a@b.c"), ("password", None, "x" * SMALL_LIMIT)])
+    response = client.post("/api/auth/login", content=body, headers={"Content-Type": content_type})
+    assert response.status_code == 413, response.text  # a JSON route would read it whole
+    user = register(client)
+    project = create_project(client, user["headers"])
+    response = upload(client, user, project["id"], jpeg(300, 300))
+    assert response.status_code == 201, response.text
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
