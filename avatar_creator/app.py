@@ -12,6 +12,7 @@ from avatar_creator import error_handlers, health, web
 from avatar_creator.admission import Admission
 from avatar_creator.auth.passwords import Passwords
 from avatar_creator.auth.routes import router as auth_router
+from avatar_creator.avatars.multipart import TEXT_BYTES_LIMIT
 from avatar_creator.avatars.routes import router as avatars_router
 from avatar_creator.avatars.uploads import router as uploads_router
 from avatar_creator.catalog.routes import previews_router
@@ -32,6 +33,7 @@ from avatar_creator.projects.routes import router as projects_router
 from avatar_creator.providers.base import Provider
 from avatar_creator.providers.registry import providers_check
 from avatar_creator.ratelimit import RateLimiter
+from avatar_creator.request_limits import RequestLimits
 from avatar_creator.settings import RATE_LIMIT_NAMES, Settings, load_settings
 from avatar_creator.signing import FileUrls
 from avatar_creator.stats_routes import router as stats_router
@@ -83,6 +85,9 @@ def create_app(settings: Settings | None = None, *, providers: dict[str, Provide
     app.state.file_url = FileUrls(secret=settings.secret, public_url=settings.public_url)
     app.state.health = build_health(settings, jobs_database, jobs.providers)  # not a busy request pool: a real outage
 
+    # Innermost of the middlewares, so its refusals still get their CORS and timing headers; before every route.
+    app.add_middleware(RequestLimits, max_body_bytes=settings.max_json_bytes,
+                       max_multipart_bytes=settings.max_upload_bytes + TEXT_BYTES_LIMIT)
     app.add_middleware(Admission, max_in_flight=settings.max_requests_per_client,
                        wait_seconds=settings.admission_wait_seconds)
     if settings.cors_origins:

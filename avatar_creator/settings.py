@@ -74,6 +74,7 @@ class Settings(BaseSettings):
     # Files
     storage_quota_bytes: int = Field(1024**3, ge=0)
     max_upload_bytes: int = Field(10 * 1024 * 1024, ge=1)
+    max_json_bytes: int = Field(1024 * 1024, ge=1)  # every body that is not multipart: JSON, web forms
 
     # Jobs
     workers: int = Field(2, ge=0, le=64)

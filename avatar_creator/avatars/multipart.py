@@ -17,6 +17,7 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import ClientDisconnect, Request
 
 from avatar_creator.errors import PayloadTooLarge, ValidationFailed
+from avatar_creator.request_limits import reject_unstorable
 
 if TYPE_CHECKING:  # python-multipart defines it for type checkers only
     from python_multipart.multipart import MultipartCallbacks
@@ -106,9 +107,11 @@ class _Collector:
         if self._name in self.form.fields:
             return
         try:
-            self.form.fields[self._name] = self._value.decode("utf-8")
+            text = self._value.decode("utf-8")
         except UnicodeDecodeError:
             raise ValidationFailed(f"{self._name}: not UTF-8 text", field=self._name) from None
+        reject_unstorable(self._name, text)
+        self.form.fields[self._name] = text
 
     def _end(self) -> None:
         self.finished = True
