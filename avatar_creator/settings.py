@@ -199,8 +199,9 @@ class Settings(BaseSettings):
 
 
 def ensure_writable(folder: Path) -> None:
-    """Create ``folder`` if needed and prove a file can be written there; raises ``OSError`` when not."""
-    folder.mkdir(parents=True, exist_ok=True)
+    """Create ``folder`` if needed (for its owner only) and prove a file can be written there; raises ``OSError``
+    when not."""
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     probe = folder / f".write-test-{os.getpid()}"
     probe.write_bytes(b"")
     probe.unlink()
