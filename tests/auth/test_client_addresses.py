@@ -8,10 +8,13 @@ from collections import Counter
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 
+from avatar_creator.app import create_app
 from avatar_creator.errors import ConfigurationError
 from avatar_creator.settings import load_settings
 from tests.support.load import deployment, sign_up
+from tests.support.settings import make_settings
 
 GUESSES = 60
 RIGHT_PASSWORD = "the right password 1"
@@ -77,3 +80,21 @@ def test_a_trusted_proxy_is_an_address_or_a_network():
         "10.0.0.0/8", "127.0.0.1"]
     with pytest.raises(ConfigurationError, match=r"^AVATAR_TRUSTED_PROXIES: .*'proxy\.local' is not an IP"):
         load_settings(_env_file=None, trusted_proxies="10.0.0.0/8, proxy.local")
+
+
+def test_the_web_sign_in_counts_against_the_same_per_email_limit(tmp_path, database_url):
+    settings = make_settings(tmp_path, database_url, rate_limits="on", rate_limit_login_failures="2/hour")
+    with TestClient(create_app(settings)) as client:
+        client.get("/signin")
+
+        def sign_in(password: str):
+            return client.post("/signin", data={"csrf_token": client.cookies["avatar_csrf"],
+                                                "email": "web-victim@example.com", "password": password})
+
+        assert [sign_in("a wrong guess").status_code for _ in range(2)] == [400, 400]
+        refused = sign_in("a third guess")
+        assert refused.status_code == 429 and "retry-after" in refused.headers
+        assert "text/html" in refused.headers["content-type"]
+        # The API shares the count: the same email is refused there too.
+        api = client.post("/api/auth/login", json={"email": "WEB-victim@example.com", "password": "x" * 12})
+        assert api.status_code == 429 and api.headers["x-ratelimit-limit"] == "2"
