@@ -87,7 +87,7 @@ def create_app(settings: Settings | None = None, *, providers: dict[str, Provide
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=True,
                            allow_methods=["*"], allow_headers=["*"])
     app.add_middleware(ServerTiming)
-    app.add_middleware(SecurityHeaders, strict_transport=settings.cookie_secure, exempt_paths=frozenset(
+    app.add_middleware(SecurityHeaders, settings=settings, exempt_paths=frozenset(
         path for path in (app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url) if path))
     error_handlers.install(app)
     for router in (platform_router, auth_router, credits_router, projects_router, generation_router,

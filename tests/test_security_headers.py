@@ -9,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from avatar_creator.app import create_app
+from avatar_creator.security_headers import content_security_policy
 from tests.support.factories import create_project, register
 from tests.support.settings import make_settings
 from tests.support.uploads import create_avatar
@@ -59,3 +60,9 @@ def test_the_templates_keep_nothing_the_policy_blocks():
     found = {path.relative_to(TEMPLATES).as_posix(): INLINE.findall(path.read_text())
              for path in TEMPLATES.rglob("*.html")}
     assert {name: hits for name, hits in found.items() if hits} == {}
+
+
+def test_images_may_also_come_from_the_public_url():
+    assert "img-src 'self' blob:;" in content_security_policy(None)
+    assert "img-src 'self' blob: https://avatars.example.com;" in content_security_policy(
+        "https://avatars.example.com/base")
