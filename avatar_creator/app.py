@@ -34,6 +34,7 @@ from avatar_creator.providers.base import Provider
 from avatar_creator.providers.registry import providers_check
 from avatar_creator.ratelimit import RateLimiter
 from avatar_creator.request_limits import RequestLimits
+from avatar_creator.security_headers import SecurityHeaders
 from avatar_creator.settings import RATE_LIMIT_NAMES, Settings, load_settings
 from avatar_creator.signing import FileUrls
 from avatar_creator.stats_routes import router as stats_router
@@ -94,6 +95,8 @@ def create_app(settings: Settings | None = None, *, providers: dict[str, Provide
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=True,
                            allow_methods=["*"], allow_headers=["*"])
     app.add_middleware(ServerTiming)
+    app.add_middleware(SecurityHeaders, settings=settings, exempt_paths=frozenset(
+        path for path in (app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url) if path))
     error_handlers.install(app)
     for router in (platform_router, auth_router, credits_router, projects_router, generation_router,
                    generation_sources_router, avatars_router, uploads_router, stats_router, files_router,

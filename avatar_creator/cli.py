@@ -80,7 +80,9 @@ def serve(
     _migrate(settings)
     console.print(f"Avatar Creator on http://{host}:{port}  (database: {settings.engine_label}, "
                   f"provider: {settings.provider}, workers: {settings.workers})", highlight=False)
-    uvicorn.run(create_app(settings), host=host, port=port, log_config=None, timeout_graceful_shutdown=10)
+    # Only the trusted proxies may name the client through X-Forwarded-For (uvicorn itself would trust 127.0.0.1).
+    uvicorn.run(create_app(settings), host=host, port=port, log_config=None, timeout_graceful_shutdown=10,
+                proxy_headers=bool(settings.trusted_proxies), forwarded_allow_ips=settings.trusted_proxies or None)
 
 
 @app.command()

@@ -13,14 +13,16 @@ stopping everyone behind it.
 from __future__ import annotations
 
 import logging
+import os
 import secrets
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import DateTime, Engine, Float, MetaData, create_engine, event, literal
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.sql.elements import BindParameter
@@ -118,11 +120,21 @@ def make_engine(url: str, *, pool_size: int = 10, max_overflow: int = 20, timeou
     connections, every wait bounded by ``timeouts``."""
     pool = {"pool_size": pool_size, "max_overflow": max_overflow, "pool_timeout": timeouts.pool}
     if url.startswith("sqlite"):
+        _create_private_sqlite_file(url)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": timeouts.sqlite_busy}, **pool)
         _configure_sqlite(engine, busy_timeout_ms=round(timeouts.sqlite_busy * 1000))
         return engine
     return create_engine(url, pool_pre_ping=True, **pool,
                          connect_args={"connect_timeout": 5, "options": timeouts.postgres_options()})
+
+
+def _create_private_sqlite_file(url: str) -> None:
+    """Create a missing SQLite file readable by its owner only: it holds password hashes, and SQLite gives its
+    -wal and -shm files the database file's mode."""
+    path = make_url(url).database
+    if path and path != ":memory:" and not path.startswith("file:"):
+        with suppress(OSError):  # a folder that is missing or not ours: SQLite reports it as a database error
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))  # an empty file is an empty database
 
 
 def _configure_sqlite(engine: Engine, *, busy_timeout_ms: int) -> None:

@@ -39,5 +39,11 @@ class RateLimiter:
                                   headers={**headers, "Retry-After": str(retry_after)})
         return headers
 
+    def clear(self, name: str, key: str) -> None:
+        """Forget what ``key`` has counted against the named limit."""
+        if self.enabled:
+            for item in self._limits[name]:
+                self._limiter.clear(item, self._prefix, name, key)
+
     def reset(self) -> None:
         self._limiter.storage.reset()

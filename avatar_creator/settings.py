@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from functools import cached_property
@@ -13,7 +14,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from avatar_creator.errors import ConfigurationError
 
-RATE_LIMIT_NAMES = ("login", "register", "generate", "upload", "client_logs")
+RATE_LIMIT_NAMES = ("login", "login_failures", "register", "generate", "upload", "client_logs")
 # What the prompt builder (providers/prompts.py) appends to every prompt and negative prompt unless set otherwise.
 DEFAULT_QUALITY_TERMS = ("head and shoulders portrait, looking at the camera, detailed face, soft studio lighting, "
                          "sharp focus, high quality")
@@ -33,6 +34,8 @@ class Settings(BaseSettings):
     secret_key: str = ""  # empty: generated once and kept in data_dir/secret_key
     public_url: str | None = None
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Addresses or networks of the reverse proxies whose X-Forwarded-For names the client; none: the peer is the client
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
     log_level: str = "INFO"
 
     # Database waits, all bounded: a request that cannot get a connection or a lock in time answers 503 quickly
@@ -59,6 +62,7 @@ class Settings(BaseSettings):
     # Rate limits, in `limits` notation; AVATAR_RATE_LIMITS=off turns them all off.
     rate_limits: Literal["on", "off"] = "on"
     rate_limit_login: str = "10/minute"
+    rate_limit_login_failures: str = "20/hour"  # failed logins per email, whichever addresses they come from
     rate_limit_register: str = "10/hour"
     rate_limit_generate: str = "30/minute"
     rate_limit_upload: str = "30/minute"
@@ -103,11 +107,29 @@ class Settings(BaseSettings):
     prompt_quality_terms: str = DEFAULT_QUALITY_TERMS
     prompt_negative_terms: str = DEFAULT_NEGATIVE_TERMS
 
-    @field_validator("cors_origins", mode="before")
+    @field_validator("cors_origins", "trusted_proxies", mode="before")
     @classmethod
-    def _split_origins(cls, value: object) -> object:
+    def _split_list(cls, value: object) -> object:
         if isinstance(value, str):
-            return [origin.strip() for origin in value.split(",") if origin.strip()]
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _check_cors_origins(cls, value: list[str]) -> list[str]:
+        # Browsers refuse '*' with credentials, so CORS would have to echo every origin: any site could act as the user.
+        if "*" in value:
+            raise ValueError("'*' cannot be used: the API allows credentials (cookies), so list the allowed origins")
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _check_trusted_proxies(cls, value: list[str]) -> list[str]:
+        for item in value:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(f"{item!r} is not an IP address or network like 10.0.0.0/8") from None
         return value
 
     @field_validator("database_url")
@@ -124,8 +146,8 @@ class Settings(BaseSettings):
             raise ValueError("must start with redis:// or rediss://")
         return value or None
 
-    @field_validator("rate_limit_login", "rate_limit_register", "rate_limit_generate", "rate_limit_upload",
-                     "rate_limit_client_logs")
+    @field_validator("rate_limit_login", "rate_limit_login_failures", "rate_limit_register", "rate_limit_generate",
+                     "rate_limit_upload", "rate_limit_client_logs")
     @classmethod
     def _check_rate_limit(cls, value: str) -> str:
         from limits import parse_many
@@ -202,8 +224,9 @@ class Settings(BaseSettings):
 
 
 def ensure_writable(folder: Path) -> None:
-    """Create ``folder`` if needed and prove a file can be written there; raises ``OSError`` when not."""
-    folder.mkdir(parents=True, exist_ok=True)
+    """Create ``folder`` if needed (for its owner only) and prove a file can be written there; raises ``OSError``
+    when not."""
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     probe = folder / f".write-test-{os.getpid()}"
     probe.write_bytes(b"")
     probe.unlink()

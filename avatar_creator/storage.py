@@ -132,7 +132,7 @@ class LocalStorage(Storage):
 
     def __init__(self, root: Path | str):
         self.root = Path(root).resolve()
-        self.root.mkdir(parents=True, exist_ok=True)
+        self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
 
     def path_for(self, key: str) -> Path:
         """The file's path, checked to lie inside the root (for serving it with a file response)."""
@@ -143,7 +143,7 @@ class LocalStorage(Storage):
 
     def put(self, key: str, data: bytes) -> None:
         path = self.path_for(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        self._make_folders(path.parent)
         # Write beside the target and rename over it: rename is atomic within one file system.
         descriptor, temporary = tempfile.mkstemp(prefix=_TEMPORARY_PREFIX, dir=path.parent)
         try:
@@ -155,6 +155,12 @@ class LocalStorage(Storage):
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
+
+    def _make_folders(self, folder: Path) -> None:
+        """Create ``folder`` and its missing parents below the root for the owner only (mkdir's ``parents`` would
+        give the parents the default mode)."""
+        for parent in [*reversed(folder.relative_to(self.root).parents), folder.relative_to(self.root)]:
+            (self.root / parent).mkdir(mode=0o700, exist_ok=True)
 
     def open(self, key: str) -> BinaryIO:
         try:

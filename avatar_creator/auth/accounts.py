@@ -6,6 +6,7 @@ database's only write lock, and holding it through a hash stalls every other wri
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 
 from sqlalchemy.orm import Session
@@ -15,6 +16,7 @@ from avatar_creator.auth.models import User
 from avatar_creator.auth.passwords import Passwords
 from avatar_creator.db import Database
 from avatar_creator.events.broadcast import Broadcaster
+from avatar_creator.ratelimit import RateLimiter
 from avatar_creator.settings import Settings
 
 
@@ -28,12 +30,21 @@ def register(*, database: Database, passwords: Passwords, settings: Settings, em
         return _start_session(session, settings, user, user_agent)
 
 
-def login(*, database: Database, passwords: Passwords, settings: Settings, email: str, password: str,
-          user_agent: str | None) -> service.IssuedSession:
-    """A new session for these credentials, else ``Unauthorized`` (the same answer for an unknown email)."""
+def login(*, database: Database, passwords: Passwords, settings: Settings, limiter: RateLimiter, email: str,
+          password: str, user_agent: str | None) -> service.IssuedSession:
+    """A new session for these credentials, else ``Unauthorized`` (the same answer for an unknown email).
+
+    Failed logins count against the email, from whatever address they come, so rotating addresses buys no more
+    guesses. The attempt is counted before the password is checked, so parallel guesses cannot overrun the limit;
+    a success clears the count. Once the limit is used up, every login of the email answers ``RateLimited``.
+    """
+    # Hashed: the counter's key in Redis need not show whose password is being guessed.
+    account = hashlib.sha256(email.strip().lower().encode()).hexdigest()
+    limiter.hit("login_failures", account)
     with database.session(write=False) as session:
         found = service.find_by_email(session=session, email=email)
     user = service.check_password(passwords=passwords, user=found, password=password)
+    limiter.clear("login_failures", account)
     with database.session() as session:
         return _start_session(session, settings, user, user_agent)
 

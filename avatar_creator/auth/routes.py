@@ -12,6 +12,7 @@ from avatar_creator.deps import (
     CurrentUser,
     DatabaseDep,
     PasswordsDep,
+    RateLimiterDep,
     SettingsDep,
     clear_session_cookies,
     limit_by_ip,
@@ -40,9 +41,9 @@ def register(body: RegisterIn, request: Request, response: Response, database: D
 
 @router.post("/login", dependencies=[limit_by_ip("login")])
 def login(body: LoginIn, request: Request, response: Response, database: DatabaseDep, passwords: PasswordsDep,
-          settings: SettingsDep) -> dict:
-    issued = accounts.login(database=database, passwords=passwords, settings=settings, email=body.email,
-                            password=body.password, user_agent=request.headers.get("user-agent"))
+          settings: SettingsDep, limiter: RateLimiterDep) -> dict:
+    issued = accounts.login(database=database, passwords=passwords, settings=settings, limiter=limiter,
+                            email=body.email, password=body.password, user_agent=request.headers.get("user-agent"))
     return _signed_in(response, issued, settings)
 
 

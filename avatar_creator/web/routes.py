@@ -22,6 +22,7 @@ from avatar_creator.deps import (
     DatabaseDep,
     FileUrlsDep,
     PasswordsDep,
+    RateLimiterDep,
     SettingsDep,
     SignalsDep,
     StorageDep,
@@ -107,13 +108,14 @@ def signin_page(request: Request, user: OptionalUser, settings: SettingsDep, nex
 
 @router.post("/signin", dependencies=[Depends(verify_visitor_form), limit_by_ip("login")])
 def signin(request: Request, form: FormDep, database: DatabaseDep, passwords: PasswordsDep,
-           settings: SettingsDep) -> Response:
+           settings: SettingsDep, limiter: RateLimiterDep) -> Response:
     target = local_path(form.get("next"), "/projects")
     login, errors = forms.parse(LoginIn, form, ("email", "password"))
     if login:
         try:
-            issued = accounts.login(database=database, passwords=passwords, settings=settings, email=login.email,
-                                    password=login.password, user_agent=request.headers.get("user-agent"))
+            issued = accounts.login(database=database, passwords=passwords, settings=settings, limiter=limiter,
+                                    email=login.email, password=login.password,
+                                    user_agent=request.headers.get("user-agent"))
             return _signed_in(issued, settings, target)
         except Unauthorized as error:
             errors = {forms.FORM_LEVEL: error.message}

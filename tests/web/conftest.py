@@ -27,6 +27,11 @@ CHROMIUM = os.environ.get("AVATAR_TEST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
 STARTUP_SECONDS = 30
+VIOLATION = "Content-Security-Policy violation:"
+VIOLATION_REPORTER = """document.addEventListener("securitypolicyviolation", function (event) {
+  console.error("PREFIX " + event.violatedDirective + " by " + event.sourceFile + ":" + event.lineNumber + " on " +
+                (event.target && event.target.outerHTML ? event.target.outerHTML.slice(0, 200) : event.blockedURI));
+});""".replace("PREFIX", VIOLATION)
 STEP_DELAY_MS = 700  # the offline provider's pause per step (5 steps): slow enough to watch, cancel and reload
 
 
@@ -122,8 +127,15 @@ def page(browser, live_server):
     context = browser.new_context(base_url=live_server.url, viewport=DESKTOP)
     context.set_default_timeout(10_000)
     browser_page = context.new_page()
+    # A Content-Security-Policy violation breaks a page quietly (a style, a script not run): it fails the test,
+    # with the directive and the element that broke it.
+    refused: list[str] = []
+    browser_page.add_init_script(VIOLATION_REPORTER)
+    browser_page.on("console", lambda message: refused.append(message.text)
+                    if message.text.startswith(VIOLATION) else None)
     yield browser_page
     context.close()
+    assert refused == [], "\n".join(refused)
 
 
 @pytest.fixture(scope="session")

@@ -108,6 +108,13 @@
 
   function init(root) {
     localTimes(root);
+    // Colours chosen on the server arrive as data-hue, -skin, -hair: the CSP refuses style attributes, not styles
+    // set by a script.
+    within(root, "[data-hue]").forEach(function (el) {
+      ["hue", "skin", "hair"].forEach(function (name) {
+        if (el.dataset[name]) el.style.setProperty("--" + name, el.dataset[name]);
+      });
+    });
     within(root, "[data-cost-form]").forEach(function (form) {
       form.addEventListener("change", function () { updateCost(form); });
       updateCost(form);
@@ -150,17 +157,34 @@
     dialog.close();
   });
 
-  // Filters for hx-trigger="sse:…[…]": the live events' payloads are JSON (API.md, GET …/events).
+  // Which live events refresh an element with hx-trigger="sse:…" and data-sse-filter: hx-trigger's own filters
+  // would need eval, which the Content-Security-Policy forbids. The payloads are JSON (API.md, GET …/events).
   function payload(message) { return JSON.parse(message.data); }
-  window.sseForProject = function (message, projectId) { return payload(message).projectId === projectId; };
-  window.sseNewAvatar = function (message, projectId) {
-    var event = payload(message);
-    return event.action === "created" && event.projectId === projectId &&
-      !document.getElementById("avatar-" + event.id);  // this tab's own upload is already there
+  var SSE_FILTERS = {
+    generating: function (type, event, el) {
+      if (type === "queue") return !!document.querySelector("#generating .status-pending");
+      return event.projectId === el.dataset.projectId;
+    },
+    balance: function (type, event) { return type !== "generation" || event.status !== "processing"; },
+    "new-avatar": function (type, event, el) {
+      return event.action === "created" && event.projectId === el.dataset.projectId &&
+        !document.getElementById("avatar-" + event.id);  // this tab's own upload is already there
+    }
   };
-  window.sseAvatarId = function (message) { return payload(message).id; };
-  window.sseBalanceMoved = function (message) { return payload(message).status !== "processing"; };
-  window.sseQueueMatters = function () { return !!document.querySelector("#generating .status-pending"); };
+  ["sse:generation", "sse:queue", "sse:avatar"].forEach(function (type) {
+    // Captured at the document, before htmx's listener on the element: stopping it there means no request.
+    document.addEventListener(type, function (event) {
+      var filter = event.target.dataset && SSE_FILTERS[event.target.dataset.sseFilter];
+      if (filter && !filter(type.slice(4), payload(event.detail), event.target)) event.stopPropagation();
+    }, true);
+  });
+  // The new-avatar element asks for the card of the avatar its event names.
+  document.addEventListener("htmx:configRequest", function (event) {
+    var trigger = event.detail.triggeringEvent;
+    if (event.target.dataset.sseFilter === "new-avatar" && trigger) {
+      event.detail.parameters.id = payload(trigger.detail).id;
+    }
+  });
 
   // An upload's answer and its live event may both bring the same new card: the second is not swapped in.
   document.addEventListener("htmx:oobBeforeSwap", function (event) {
