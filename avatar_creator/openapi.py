@@ -38,6 +38,7 @@ DESCRIPTIONS = {
     503: "A dependency is down or busy: see Retry-After.",
 }
 RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before trying again.", "schema": {"type": "string"}}}
+JSON = "application/json"
 UNSTATED = "422"  # FastAPI's own validation status: ours is 400, so it is never answered
 UNUSED_SCHEMAS = ("HTTPValidationError", "ValidationError")
 
@@ -45,6 +46,12 @@ UNUSED_SCHEMAS = ("HTTPValidationError", "ValidationError")
 def statuses(*codes: int) -> dict[int | str, dict[str, Any]]:
     """A route's ``responses=`` for the statuses only it answers; described and given the envelope here."""
     return {code: {"description": DESCRIPTIONS[code]} for code in codes}
+
+
+def binary(*media_types: str) -> dict[int | str, dict[str, Any]]:
+    """A route's ``responses=`` when it answers a file, not JSON: these types replace FastAPI's JSON placeholder."""
+    file = {"schema": {"type": "string", "format": "binary"}}
+    return {200: {"description": "The file.", "content": dict.fromkeys(media_types, file)}}
 
 
 def multipart_body(model: type[BaseModel], *, file_field: str = "image", json_too: bool = False) -> dict[str, Any]:
@@ -168,10 +175,13 @@ def _error_statuses(route: RouteContext, method: str) -> set[int]:
 def _document_errors(operation: dict[str, Any], derived: set[int]) -> None:
     responses = operation.setdefault("responses", {})
     responses.pop(UNSTATED, None)
+    success = responses.get("200", {}).get("content", {})
+    if len(success) > 1 and success.get(JSON, {}).get("schema") == {}:
+        del success[JSON]  # FastAPI's JSON placeholder beside the file types ``binary`` declared
     for code in derived:
         responses.setdefault(str(code), {"description": DESCRIPTIONS[code]})
     for code, response in responses.items():
         if int(code) >= 400 and "content" not in response:
-            response["content"] = {"application/json": {"schema": ERROR_REF}}
+            response["content"] = {JSON: {"schema": ERROR_REF}}
         if code in ("429", "503"):
             response.setdefault("headers", RETRY_AFTER)
