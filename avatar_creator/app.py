@@ -94,7 +94,7 @@ def create_app(settings: Settings | None = None, *, providers: dict[str, Provide
                    events_router, catalog_router, previews_router):
         app.include_router(router)
     web.install(app)
-    openapi.install(app)
+    openapi.install(app, provider_names=jobs.provider_names())
     return app
 
 

@@ -77,16 +77,18 @@ def _form_value(schema: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
-def install(app: FastAPI) -> None:
+def install(app: FastAPI, *, provider_names: set[str]) -> None:
+    """``provider_names``: what a request's ``provider`` may name here, which only the running app knows."""
+
     def document() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = build(app)
+            app.openapi_schema = build(app, provider_names)
         return app.openapi_schema
 
     app.openapi = document  # type: ignore[method-assign]  # FastAPI's documented way to replace the document
 
 
-def build(app: FastAPI) -> dict[str, Any]:
+def build(app: FastAPI, provider_names: set[str]) -> dict[str, Any]:
     with warnings.catch_warnings():  # FastAPI's ids for a GET-and-HEAD route clash; every id is replaced below
         warnings.filterwarnings("ignore", message="Duplicate Operation ID")
         document = get_openapi(title=app.title, version=app.version, routes=app.routes,
@@ -94,6 +96,10 @@ def build(app: FastAPI) -> dict[str, Any]:
     document.setdefault("components", {}).setdefault("schemas", {})[ERROR_SCHEMA] = _error_schema()
     for name in UNUSED_SCHEMAS:
         document["components"]["schemas"].pop(name, None)
+    for schema in document["components"]["schemas"].values():
+        for option in schema.get("properties", {}).get("provider", {}).get("anyOf", []):
+            if option.get("type") == "string":
+                option["enum"] = sorted(provider_names)
     used_ids: set[str] = set()
     for route in iter_route_contexts(app.routes):  # routes of included routers, each with its full path
         if not isinstance(route.original_route, APIRoute) or not route.include_in_schema:

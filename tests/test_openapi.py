@@ -63,6 +63,7 @@ def test_the_schemas_carry_the_multipart_bodies_enums_sizes_and_cursors(client):
     generate = document["components"]["schemas"]["GenerateIn"]["properties"]
     assert generate["width"]["multipleOf"] == generate["height"]["multipleOf"] == 16
     assert {"enum": ["male", "female", "unisex"], "type": "string"} in generate["gender"]["anyOf"]
+    assert generate["provider"]["anyOf"][0]["enum"] == ["offline"]  # the providers this deployment has
     listing = {parameter["name"]: parameter for parameter in paths[f"{API}/avatars"]["get"]["parameters"]}
     assert "cursor" in listing and "enum" in listing["sourceType"]["schema"]["anyOf"][0]
 
