@@ -38,6 +38,10 @@ DESCRIPTIONS = {
     503: "A dependency is down or busy: see Retry-After.",
 }
 RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before trying again.", "schema": {"type": "string"}}}
+# The session token as a bearer header, or the browser's cookie (CSRF header needed on state-changing requests).
+SECURITY_SCHEMES = {"bearer": {"type": "http", "scheme": "bearer"},
+                    "sessionCookie": {"type": "apiKey", "in": "cookie", "name": deps.SESSION_COOKIE}}
+SIGNED_IN: list[dict[str, list[str]]] = [{"bearer": []}, {"sessionCookie": []}]
 JSON = "application/json"
 UNSTATED = "422"  # FastAPI's own validation status: ours is 400, so it is never answered
 UNUSED_SCHEMAS = ("HTTPValidationError", "ValidationError")
@@ -94,6 +98,7 @@ def build(app: FastAPI, provider_names: set[str]) -> dict[str, Any]:
         document = get_openapi(title=app.title, version=app.version, routes=app.routes,
                                description="HEAD is answered wherever GET is, without the body.")
     document.setdefault("components", {}).setdefault("schemas", {})[ERROR_SCHEMA] = _error_schema()
+    document["components"]["securitySchemes"] = SECURITY_SCHEMES
     for name in UNUSED_SCHEMAS:
         document["components"]["schemas"].pop(name, None)
     for schema in document["components"]["schemas"].values():
@@ -114,6 +119,8 @@ def build(app: FastAPI, provider_names: set[str]) -> dict[str, Any]:
                 continue
             operation["operationId"] = _operation_id(name, path, method, used_ids)
             _document_errors(operation, _error_statuses(route, method))
+            if deps.get_current_user in set(_calls(route.dependant)):
+                operation["security"] = SIGNED_IN
     return document
 
 
