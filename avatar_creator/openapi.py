@@ -1,10 +1,11 @@
 """The OpenAPI document, made to tell the truth: the statuses each operation really answers, with API.md's envelope.
 
 FastAPI documents a 422 nobody ever gets and none of our errors. One pass over the finished document fixes that from
-what each route depends on, so route modules stay as they are: the caller (``CurrentUser``) → 401, and 403 for a
-state-changing cookie request without its CSRF token; a rate limit → 429; the database or the limiter → 503; any
-parameter or body → 400; a body → 413; a path parameter → 404. A route with a status of its own (402, 409, 415) says
-so with ``responses=statuses(...)``; a route that reads its body itself describes it with ``multipart_body``.
+what each route depends on, so route modules stay as they are: the caller (``CurrentUser``) → 401 and the security
+schemes, and 403 for a state-changing cookie request without its CSRF token; a rate limit → 429; the database or the
+limiter (Redis) → 503; any parameter or body → 400; a body → 413; a path parameter → 404. A route with a status of its
+own (402, 409, 415) says so with ``responses=statuses(...)``, one that answers a file with ``responses=binary(...)``,
+and one that reads its form itself describes it with ``openapi_extra=multipart_body(...)``.
 """
 
 from __future__ import annotations
@@ -118,8 +119,9 @@ def build(app: FastAPI, provider_names: set[str]) -> dict[str, Any]:
             if operation is None:
                 continue
             operation["operationId"] = _operation_id(name, path, method, used_ids)
-            _document_errors(operation, _error_statuses(route, method))
-            if deps.get_current_user in set(_calls(route.dependant)):
+            calls = set(_calls(route.dependant))
+            _document_errors(operation, _error_statuses(route, method, calls))
+            if deps.get_current_user in calls:
                 operation["security"] = SIGNED_IN
     return document
 
@@ -162,10 +164,8 @@ def _calls(dependant: Dependant) -> Iterator[Callable[..., Any]]:
         yield from _calls(dependency)
 
 
-def _error_statuses(route: RouteContext, method: str) -> set[int]:
+def _error_statuses(route: RouteContext, method: str, calls: set[Callable[..., Any]]) -> set[int]:
     dependant = route.dependant
-    calls = set(_calls(dependant))
-    qualnames = {getattr(call, "__qualname__", "") for call in calls}
     has_body = dependant.body_params or "requestBody" in (route.openapi_extra or {})
     found: set[int] = set()
     if has_body or dependant.path_params or dependant.query_params or dependant.header_params:
@@ -178,9 +178,9 @@ def _error_statuses(route: RouteContext, method: str) -> set[int]:
         found.add(401)
         if method not in deps.SAFE_METHODS:
             found.add(403)
-    if any(name.startswith(("limit_by_ip.", "limit_by_user.")) for name in qualnames):
-        found.add(429)
-    if deps.get_database in calls or deps.get_rate_limiter in calls:
+    if deps.get_rate_limiter in calls:  # only the limits (deps.limit_by_*) ask for the limiter
+        found |= {429, 503}
+    if deps.get_database in calls:
         found.add(503)
     return found
 
