@@ -66,7 +66,10 @@ def cancel_generation(generation_id: str, user: CurrentUser, database: DatabaseD
 
 
 @router.post(f"{PREFIX}/generations/{{generation_id}}/retry", status_code=status.HTTP_202_ACCEPTED,
-             dependencies=[limit_by_user("generate")], responses=statuses(402, 409))
+             dependencies=[limit_by_user("generate")],
+             responses={200: {"description": "Retried before: that first retry again, not charged.",
+                              "content": {"application/json": {"schema": {"type": "object"}}}},
+                        **statuses(402, 409)})
 def retry_generation(generation_id: str, user: CurrentUser, database: DatabaseDep, settings: SettingsDep,
                      signals: SignalsDep) -> dict:
     queued = requests.retry(database=database, settings=settings, signals=signals, user_id=user.id,
