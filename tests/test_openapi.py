@@ -94,6 +94,9 @@ def test_head_answers_wherever_get_does_without_a_body(client):
     assert client.head("/api/auth/me").status_code == 401
     assert client.head(f"{API}/projects/missing", headers=user["headers"]).status_code == 404
     assert client.head("/api/auth/logout").headers["allow"] == "POST"
+    stream = client.head(f"{API}/events", headers=user["headers"])  # never ends as a GET: HEAD returns its headers
+    assert stream.status_code == 200 and stream.headers["content-type"].startswith("text/event-stream")
+    assert client.app.state.broadcaster.stream_count == 0, "the stream's clean-up ran"
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
