@@ -8,7 +8,7 @@ import anyio
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from avatar_creator import error_handlers, health, web
+from avatar_creator import error_handlers, health, openapi, web
 from avatar_creator.admission import Admission
 from avatar_creator.auth.passwords import Passwords
 from avatar_creator.auth.routes import router as auth_router
@@ -27,6 +27,7 @@ from avatar_creator.generation import service as generation_service
 from avatar_creator.generation.routes import router as generation_router
 from avatar_creator.generation.runner import build_runtime
 from avatar_creator.generation.source_routes import router as generation_sources_router
+from avatar_creator.head import HeadAsGet
 from avatar_creator.jobs.health import worker_check
 from avatar_creator.platform_routes import router as platform_router
 from avatar_creator.projects.routes import router as projects_router
@@ -97,12 +98,14 @@ def create_app(settings: Settings | None = None, *, providers: dict[str, Provide
     app.add_middleware(ServerTiming)
     app.add_middleware(SecurityHeaders, settings=settings, exempt_paths=frozenset(
         path for path in (app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url) if path))
+    app.add_middleware(HeadAsGet)  # outermost: everything inside sees the GET it stands for
     error_handlers.install(app)
     for router in (platform_router, auth_router, credits_router, projects_router, generation_router,
                    generation_sources_router, avatars_router, uploads_router, stats_router, files_router,
                    events_router, catalog_router, previews_router, client_logs_router):
         app.include_router(router)
     web.install(app)
+    openapi.install(app, provider_names=jobs.provider_names())
     return app
 
 

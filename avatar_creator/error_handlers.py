@@ -8,9 +8,11 @@ from collections.abc import Sequence
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from avatar_creator.errors import AppError
 
@@ -64,11 +66,25 @@ async def _app_error(_request: Request, error: AppError) -> JSONResponse:
                     headers=error.headers)
 
 
-async def _http_error(_request: Request, error: StarletteHTTPException) -> JSONResponse:
+async def _http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
     messages = {404: "Not found.", 405: "Method not allowed for this path."}
     message = messages.get(error.status_code) or str(error.detail)
-    return envelope(error.status_code, STATUS_CODES.get(error.status_code, "ERROR"), message,
-                    headers=getattr(error, "headers", None))
+    headers = getattr(error, "headers", None)
+    if error.status_code == 405:
+        headers = {**(headers or {}), "Allow": allowed_methods(request)}
+    return envelope(error.status_code, STATUS_CODES.get(error.status_code, "ERROR"), message, headers=headers)
+
+
+def allowed_methods(request: Request) -> str:
+    """Every method the path answers: Starlette names only the first matching route's, though GET and POST of one
+    path are often two routes. HEAD goes with GET (head.py)."""
+    methods: set[str] = set()
+    for route in iter_route_contexts(request.app.router.routes):  # included routers' routes, with full paths
+        if route.matches(request.scope)[0] != Match.NONE:
+            methods |= getattr(route, "methods", None) or set()
+    if "GET" in methods:
+        methods.add("HEAD")
+    return ", ".join(sorted(methods))
 
 
 # A wait on the database that ran out (db.Timeouts): the database is fine, only busy, so ask for a quick retry.

@@ -34,7 +34,7 @@ async def health() -> dict:  # async: liveness answers on the event loop, never 
     return {"status": "ok"}
 
 
-@router.get("/health/ready")
+@router.get("/health/ready", responses={503: {"description": "The database or Redis is unreachable (the same body)."}})
 def ready(health: HealthDep) -> JSONResponse:
     is_ready, results = health.run()
     body = {"status": "ok" if is_ready else "unavailable", "checks": {k: v.to_api() for k, v in results.items()}}

@@ -16,6 +16,7 @@ from avatar_creator import signing
 from avatar_creator.db import Database
 from avatar_creator.deps import DatabaseDep, FileUrlsDep, StorageDep, session_token, user_for_token
 from avatar_creator.errors import NotFound, Unauthorized
+from avatar_creator.openapi import binary
 from avatar_creator.storage import InvalidKey, KeyNotFound, Storage, owner_of, validate_key
 
 router = APIRouter(tags=["files"])
@@ -44,7 +45,7 @@ def file_response(request: Request, storage: Storage, key: str, *, headers: dict
                              headers={**common, "Content-Length": str(size)})
 
 
-@router.get("/uploads/{key:path}")
+@router.get("/uploads/{key:path}", responses=binary(*CONTENT_TYPES.values()))
 def serve_file(key: str, request: Request, file_urls: FileUrlsDep, storage: StorageDep, database: DatabaseDep,
                exp: str | None = None, sig: str | None = None) -> Response:
     try:

@@ -20,6 +20,7 @@ from avatar_creator.deps import (
     set_session_cookies,
 )
 from avatar_creator.errors import Unauthorized
+from avatar_creator.openapi import statuses
 from avatar_creator.settings import Settings
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
@@ -31,7 +32,8 @@ def _signed_in(response: Response, issued: IssuedSession, settings: Settings) ->
                                       "csrfToken": issued.csrf_token}}
 
 
-@router.post("/register", status_code=status.HTTP_201_CREATED, dependencies=[limit_by_ip("register")])
+@router.post("/register", status_code=status.HTTP_201_CREATED, dependencies=[limit_by_ip("register")],
+             responses=statuses(409))
 def register(body: RegisterIn, request: Request, response: Response, database: DatabaseDep, passwords: PasswordsDep,
              settings: SettingsDep) -> dict:
     issued = accounts.register(database=database, passwords=passwords, settings=settings, email=body.email,
@@ -39,7 +41,7 @@ def register(body: RegisterIn, request: Request, response: Response, database: D
     return _signed_in(response, issued, settings)
 
 
-@router.post("/login", dependencies=[limit_by_ip("login")])
+@router.post("/login", dependencies=[limit_by_ip("login")], responses=statuses(401))
 def login(body: LoginIn, request: Request, response: Response, database: DatabaseDep, passwords: PasswordsDep,
           settings: SettingsDep, limiter: RateLimiterDep) -> dict:
     issued = accounts.login(database=database, passwords=passwords, settings=settings, limiter=limiter,

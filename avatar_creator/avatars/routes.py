@@ -20,8 +20,9 @@ from avatar_creator.avatars.schemas import (
 from avatar_creator.db import utcnow
 from avatar_creator.deps import CurrentUser, DatabaseDep, FileUrlsDep, SignalsDep, StorageDep
 from avatar_creator.generation import requests
+from avatar_creator.openapi import binary
 from avatar_creator.projects import service as projects_service
-from avatar_creator.user_files import file_response
+from avatar_creator.user_files import CONTENT_TYPES, file_response
 
 router = APIRouter(prefix="/api/apps/avatar-creator", tags=["avatars"])
 
@@ -67,7 +68,7 @@ def delete_avatar(avatar_id: str, user: CurrentUser, database: DatabaseDep, stor
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/avatars/{avatar_id}/download")
+@router.get("/avatars/{avatar_id}/download", responses=binary(*CONTENT_TYPES.values()))
 def download_avatar(avatar_id: str, request: Request, user: CurrentUser, database: DatabaseDep,
                     storage: StorageDep) -> Response:
     with database.session(write=False) as session:
@@ -96,7 +97,7 @@ def usage_history(avatar_id: str, user: CurrentUser, database: DatabaseDep) -> d
                             for row in usage.summary(session=session, avatar_id=avatar_id)]}
 
 
-@router.get("/projects/{project_id}/download")
+@router.get("/projects/{project_id}/download", responses=binary("application/zip"))
 def download_project(project_id: str, user: CurrentUser, database: DatabaseDep, storage: StorageDep) -> Response:
     with database.session(write=False) as session:
         project = projects_service.get_owned(session=session, user_id=user.id, project_id=project_id)

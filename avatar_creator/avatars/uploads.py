@@ -24,13 +24,15 @@ from avatar_creator.deps import (
     limit_by_user,
 )
 from avatar_creator.errors import ValidationFailed
+from avatar_creator.openapi import multipart_body, statuses
 
 router = APIRouter(prefix="/api/apps/avatar-creator", tags=["avatars"])
 FORM_FIELDS = frozenset(field.alias or name for name, field in AvatarUpload.model_fields.items())
 
 
 @router.post("/projects/{project_id}/avatars/upload", status_code=status.HTTP_201_CREATED,
-             dependencies=[limit_by_user("upload")])
+             dependencies=[limit_by_user("upload")], responses=statuses(402, 415),
+             openapi_extra=multipart_body(AvatarUpload))
 async def upload_avatar(project_id: str, request: Request, user: CurrentUser, database: DatabaseDep,
                         settings: SettingsDep, storage: StorageDep, signals: SignalsDep,
                         file_urls: FileUrlsDep) -> dict:

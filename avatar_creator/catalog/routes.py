@@ -10,6 +10,7 @@ from avatar_creator.catalog import previews, service
 from avatar_creator.catalog.schemas import persona_example_to_api, preset_to_api
 from avatar_creator.deps import DatabaseDep, SettingsDep
 from avatar_creator.errors import NotFound
+from avatar_creator.openapi import binary
 
 router = APIRouter(prefix="/api/apps/avatar-creator", tags=["catalog"])
 previews_router = APIRouter(tags=["catalog"])
@@ -39,7 +40,7 @@ def list_persona_examples(database: DatabaseDep, category: Category = None) -> d
     return {"personaExamples": [persona_example_to_api(example) for example in examples]}
 
 
-@previews_router.api_route("/previews/{name}", methods=["GET", "HEAD"])
+@previews_router.get("/previews/{name}", responses=binary("image/png"))  # HEAD too: head.py
 def preview_image(name: str, request: Request, database: DatabaseDep, settings: SettingsDep) -> Response:
     """A preset's preview; only ``<known slug>.png`` is served, from the previews folder alone."""
     slug = previews.slug_of(name)

@@ -20,6 +20,7 @@ from avatar_creator.events.broadcast import Subscription
 from avatar_creator.events.stream import SessionEnded, event_stream
 from avatar_creator.events.tickets import UsedTickets
 from avatar_creator.generation import service as generation_service
+from avatar_creator.openapi import statuses
 from avatar_creator.settings import Settings
 
 router = APIRouter(prefix="/api/apps/avatar-creator", tags=["events"])
@@ -41,7 +42,7 @@ def create_ticket(request: Request, user: CurrentUser, database: DatabaseDep, se
             "expiresIn": tickets.TICKET_TTL_S}
 
 
-@router.get("/events")
+@router.get("/events", responses=statuses(401))  # its own sign-in: the bearer, the cookie or a ticket
 async def stream_events(
     request: Request,
     database: DatabaseDep,

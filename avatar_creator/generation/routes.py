@@ -11,6 +11,7 @@ from avatar_creator.deps import CurrentUser, DatabaseDep, ProviderNamesDep, Sett
 from avatar_creator.generation import requests, service
 from avatar_creator.generation.models import Generation
 from avatar_creator.generation.schemas import GenerateIn
+from avatar_creator.openapi import statuses
 
 router = APIRouter(tags=["generation"])
 PREFIX = "/api/apps/avatar-creator"
@@ -32,7 +33,7 @@ def queued_reply(queued: requests.Queued) -> dict:
 
 
 @router.post(f"{PREFIX}/projects/{{project_id}}/avatars/generate", status_code=status.HTTP_202_ACCEPTED,
-             dependencies=[limit_by_user("generate")])
+             dependencies=[limit_by_user("generate")], responses=statuses(402, 409))
 def generate(project_id: str, body: GenerateIn, user: CurrentUser, database: DatabaseDep, settings: SettingsDep,
              provider_names: ProviderNamesDep, signals: SignalsDep, idempotency_key: IdempotencyKey = None) -> dict:
     return queued_reply(requests.generate(
@@ -58,14 +59,17 @@ def get_generation(generation_id: str, user: CurrentUser, database: DatabaseDep)
         return {"generation": _shaped(session, [generation])[0]}
 
 
-@router.post(f"{PREFIX}/generations/{{generation_id}}/cancel")
+@router.post(f"{PREFIX}/generations/{{generation_id}}/cancel", responses=statuses(409))
 def cancel_generation(generation_id: str, user: CurrentUser, database: DatabaseDep, signals: SignalsDep) -> dict:
     generation = requests.cancel(database=database, signals=signals, user_id=user.id, generation_id=generation_id)
     return {"generation": service.to_api(generation)}
 
 
 @router.post(f"{PREFIX}/generations/{{generation_id}}/retry", status_code=status.HTTP_202_ACCEPTED,
-             dependencies=[limit_by_user("generate")])
+             dependencies=[limit_by_user("generate")],
+             responses={200: {"description": "Retried before: that first retry again, not charged.",
+                              "content": {"application/json": {"schema": {"type": "object"}}}},
+                        **statuses(402, 409)})
 def retry_generation(generation_id: str, user: CurrentUser, database: DatabaseDep, settings: SettingsDep,
                      signals: SignalsDep) -> dict:
     queued = requests.retry(database=database, settings=settings, signals=signals, user_id=user.id,

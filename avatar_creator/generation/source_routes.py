@@ -25,6 +25,7 @@ from avatar_creator.errors import ValidationFailed
 from avatar_creator.generation import requests
 from avatar_creator.generation.routes import PREFIX, IdempotencyKey, queued_reply
 from avatar_creator.generation.source_schemas import FromPresetIn, FromReferenceIn
+from avatar_creator.openapi import multipart_body, statuses
 
 router = APIRouter(tags=["generation"])
 MAX_JSON_BYTES = 64 * 1024
@@ -32,7 +33,7 @@ REFERENCE_FIELDS = frozenset(field.alias or name for name, field in FromReferenc
 
 
 @router.post(f"{PREFIX}/projects/{{project_id}}/avatars/from-preset", status_code=status.HTTP_202_ACCEPTED,
-             dependencies=[limit_by_user("generate")])
+             dependencies=[limit_by_user("generate")], responses=statuses(402, 409))
 def generate_from_preset(project_id: str, body: FromPresetIn, user: CurrentUser, database: DatabaseDep,
                          settings: SettingsDep, provider_names: ProviderNamesDep, signals: SignalsDep,
                          idempotency_key: IdempotencyKey = None) -> dict:
@@ -75,7 +76,8 @@ async def read_reference_request(request: Request, max_image_bytes: int) -> Refe
 
 
 @router.post(f"{PREFIX}/projects/{{project_id}}/avatars/from-reference", status_code=status.HTTP_202_ACCEPTED,
-             dependencies=[limit_by_user("generate")])
+             dependencies=[limit_by_user("generate")], responses=statuses(402, 409, 415),
+             openapi_extra=multipart_body(FromReferenceIn, json_too=True))
 async def generate_from_reference(project_id: str, request: Request, user: CurrentUser, database: DatabaseDep,
                                   settings: SettingsDep, storage: StorageDep, provider_names: ProviderNamesDep,
                                   signals: SignalsDep, idempotency_key: IdempotencyKey = None) -> dict:

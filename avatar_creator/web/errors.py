@@ -57,8 +57,8 @@ def _html_or_json(json_handler):
         if isinstance(error, AppError):
             return error_response(request, error.status_code, error.message, error.headers)
         answer = await json_handler(request, error)
-        retry_after = {"Retry-After": answer.headers["retry-after"]} if "retry-after" in answer.headers else {}
-        return error_response(request, answer.status_code, MESSAGES.get(answer.status_code, UNEXPECTED), retry_after)
+        kept = {name: answer.headers[name] for name in ("Retry-After", "Allow") if name in answer.headers}
+        return error_response(request, answer.status_code, MESSAGES.get(answer.status_code, UNEXPECTED), kept)
 
     return handle
 
