@@ -21,7 +21,7 @@ from avatar_creator.errors import RateLimited, ServiceUnavailable
 
 log = logging.getLogger("avatar_creator.ratelimit")
 
-REDIS_RETRY_S = 1.0  # after a failed call, how long requests skip Redis before one tries it again
+REDIS_RETRY_S = 0.5  # after a failed call, how long requests skip Redis before one tries it again
 REDIS_TIMEOUT_S = 1.0  # a Redis that does not answer (not only one that refuses) costs a request at most this
 WithoutRedis = Literal["memory", "refuse"]
 
