@@ -65,7 +65,8 @@ def cancel_generation(generation_id: str, user: CurrentUser, database: DatabaseD
 
 
 @router.post(f"{PREFIX}/generations/{{generation_id}}/retry", status_code=status.HTTP_202_ACCEPTED,
-             dependencies=[limit_by_user("generate")])
+             dependencies=[limit_by_user("generate")],
+             responses={200: {"description": "Retried before: that first retry's generation, nothing charged"}})
 def retry_generation(generation_id: str, user: CurrentUser, database: DatabaseDep, settings: SettingsDep,
                      signals: SignalsDep, response: Response) -> dict:
     queued = requests.retry(database=database, settings=settings, signals=signals, user_id=user.id,
