@@ -8,7 +8,8 @@ import time
 import pytest
 
 from avatar_creator.errors import RateLimited, ServiceUnavailable
-from avatar_creator.ratelimit import REDIS_RETRY_S, RateLimiter
+from avatar_creator.ratelimit import RateLimiter
+from avatar_creator.redis_outage import RETRY_S
 from tests.support.processes import free_port
 from tests.support.redis_server import redis_server
 
@@ -40,7 +41,7 @@ def test_the_counters_are_redis_again_when_it_is_back(tmp_path):
         with pytest.raises(ServiceUnavailable):
             shared.hit("login", "1.2.3.4")
         server.start()  # empty: the count starts again, in Redis, once the limiter tries it again
-        time.sleep(REDIS_RETRY_S)
+        time.sleep(RETRY_S)
         assert shared.hit("login", "1.2.3.4")["X-RateLimit-Remaining"] == "1"
         shared.hit("login", "1.2.3.4")
         with pytest.raises(RateLimited):

@@ -22,6 +22,7 @@ LIMITS = {"rate_limits": "on", "rate_limit_login": "1000/minute", "rate_limit_ge
           "rate_limit_upload": "1000/minute"}
 DURING = {"memory": {200, 201, 202}, "refuse": {503}}  # what the limited calls answer while Redis is away
 HEALED_WITHIN_S = 2.0
+HUNG_WITHIN_S = 3.0  # a request's calls to a hung Redis (limits, doorbell, events) each time out in 0.5 s
 
 
 class Calls:
@@ -124,3 +125,30 @@ def test_a_redis_outage_is_2xx_or_503_never_500_and_heals_within_2_s(tmp_path, d
         healed = asyncio.run(_outage(service.base_url, server, user, email, without_redis))
         assert healed < HEALED_WITHIN_S
         assert "Traceback" not in service.logs() and " 500" not in service.logs()
+
+
+async def _hung(base_url: str, server: RedisServer, user: User, email: str) -> dict[str, float]:
+    async with httpx.AsyncClient(base_url=base_url, timeout=15) as client:
+        calls = Calls(client, user, email)
+        server.pause()
+        try:
+            seconds = {}
+            for name in ("login", "generate", "upload"):  # one at a time: each pays for its own calls to Redis
+                started = time.monotonic()
+                answer = await getattr(calls, name)()
+                seconds[name] = time.monotonic() - started
+                assert answer.status_code in {200, 201, 202}, (name, answer.text)
+        finally:
+            server.resume()
+    return seconds
+
+
+def test_a_hung_redis_costs_a_request_little(tmp_path):
+    """Redis stopped, not gone (connections open, nothing answers): requests wait out short timeouts, not 12 s."""
+    with redis_server(tmp_path) as server, deployment(
+            tmp_path / "data", f"sqlite:///{tmp_path}/hung.db", redis_url=server.url, redis_prefix="hung",
+            workers=1, **LIMITS) as service:
+        email = "hung@example.com"
+        user = sign_up(service.base_url, email)
+        seconds = asyncio.run(_hung(service.base_url, server, user, email))
+        assert max(seconds.values()) < HUNG_WITHIN_S, seconds

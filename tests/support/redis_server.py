@@ -43,10 +43,17 @@ class RedisServer:
         finally:
             client.close()
 
+    def pause(self) -> None:
+        """SIGSTOP: connections stay open and nothing answers, like a frozen VM or a network cut."""
+        self.process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        self.process.send_signal(signal.SIGCONT)
+
     def kill(self) -> None:
         """SIGKILL, as a crash or the OOM killer would; reaped so the port is free."""
         if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGKILL)
+            self.process.send_signal(signal.SIGKILL)  # a stopped process dies of it too
             self.process.wait()
 
 
