@@ -82,7 +82,7 @@ def create_app(settings: Settings | None = None, *, providers: dict[str, Provide
     app.state.rate_limiter = RateLimiter(
         limits_by_name={name: settings.rate_limit(name) for name in RATE_LIMIT_NAMES},
         enabled=settings.rate_limits == "on", redis_url=settings.redis_url,
-        key_prefix=settings.redis_prefix)
+        key_prefix=settings.redis_prefix, without_redis=settings.rate_limits_without_redis)
     app.state.storage = storage
     app.state.file_url = FileUrls(secret=settings.secret, public_url=settings.public_url)
     app.state.health = build_health(settings, jobs_database, jobs.providers)  # not a busy request pool: a real outage
@@ -113,7 +113,7 @@ def build_health(settings: Settings, database: Database, providers: dict[str, Pr
     """The checks readiness and ``doctor`` run; worker, provider and storage are reported, never gating."""
     registry = health.HealthRegistry()
     registry.register("database", health.database_check(database), gating=True)
-    registry.register("redis", health.redis_check(settings.redis_url), gating=True)
+    registry.register("redis", health.redis_check(settings), gating=True)
     registry.register("storage", health.storage_check(settings), gating=False)
     registry.register("worker", worker_check(database, settings), gating=False)
     registry.register("provider", providers_check(providers, settings.provider), gating=False)

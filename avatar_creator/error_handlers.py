@@ -118,6 +118,15 @@ async def _database_error(request: Request, error: DBAPIError) -> JSONResponse:
     return await _unexpected(request, error)
 
 
+async def _storage_unavailable(request: Request, error: OSError) -> JSONResponse:
+    # The disk under the files failed (full, read-only, unmounted): the request was fine, so not a 500; its
+    # transaction has rolled back, so nothing was charged or recorded.
+    log.warning("storage unavailable (%s, errno %s) on %s %s: answered 503", type(error).__name__, error.errno,
+                request.method, request.url.path)
+    return envelope(503, "SERVICE_UNAVAILABLE", "File storage is unavailable; try again shortly.",
+                    headers={"Retry-After": "5"})
+
+
 async def _unexpected(request: Request, error: Exception) -> JSONResponse:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return envelope(500, "INTERNAL", "Something went wrong on our side; it has been logged.")
@@ -130,4 +139,5 @@ def install(app: FastAPI) -> None:
     app.exception_handler(StarletteHTTPException)(_http_error)
     app.exception_handler(DBAPIError)(_database_error)
     app.exception_handler(PoolTimeout)(_pool_timeout)
+    app.exception_handler(OSError)(_storage_unavailable)
     app.exception_handler(Exception)(_unexpected)

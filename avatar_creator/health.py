@@ -64,18 +64,21 @@ def database_check(database: Database) -> Check:
     return check
 
 
-def redis_check(redis_url: str | None) -> Check:
+def redis_check(settings: Settings) -> Check:
+    without_redis = {"memory": "rate limits are counted in each process until it is back",
+                     "refuse": "rate-limited requests answer 503 until it is back"}[settings.rate_limits_without_redis]
+
     def check() -> CheckResult:
-        if not redis_url:
+        if not settings.redis_url:
             return CheckResult(True, "not configured (embedded mode: wake-ups and events stay in this process)")
         import redis
 
         try:
-            client = redis.Redis.from_url(redis_url, socket_connect_timeout=2, socket_timeout=2)
+            client = redis.Redis.from_url(settings.redis_url, socket_connect_timeout=2, socket_timeout=2)
             client.ping()
             client.close()
         except Exception as error:
-            return CheckResult(False, f"cannot reach Redis: {type(error).__name__}",
+            return CheckResult(False, f"cannot reach Redis: {type(error).__name__}; {without_redis}",
                                fix="Check AVATAR_REDIS_URL and that the Redis server is running and reachable.")
         return CheckResult(True, "reachable")
     return check

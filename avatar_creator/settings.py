@@ -67,6 +67,8 @@ class Settings(BaseSettings):
     rate_limit_generate: str = "30/minute"
     rate_limit_upload: str = "30/minute"
     rate_limit_client_logs: str = "30/minute"  # browser error reports, per signed-in user or else per address
+    # While Redis (AVATAR_REDIS_URL) is away: count in each process ("memory"), or answer 503 ("refuse")
+    rate_limits_without_redis: Literal["memory", "refuse"] = "memory"
 
     # Prices in credits
     cost_upload: int = Field(2, ge=0)

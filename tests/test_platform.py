@@ -92,3 +92,22 @@ def test_readiness_reports_each_provider_with_its_fix(client):
     assert provider["ok"] is True  # the default, offline, is ready
     assert "huggingface: not ready" in provider["detail"] and "diffusers: not ready" in provider["detail"]
     assert "AVATAR_HF_TOKEN" in provider["fix"] and "AVATAR_DIFFUSERS_MODEL_PATH" in provider["fix"]
+
+
+def test_doctor_and_readiness_say_what_rate_limits_do_while_redis_is_away(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from avatar_creator.app import create_app
+    from tests.support.processes import free_port
+    from tests.support.settings import make_settings
+
+    dead_redis = f"redis://127.0.0.1:{free_port()}/0"
+    result = run_cli(tmp_path, "doctor", AVATAR_REDIS_URL=dead_redis, AVATAR_RATE_LIMITS_WITHOUT_REDIS="refuse",
+                     COLUMNS="300")
+    assert result.returncode == 1
+    assert "cannot reach Redis" in result.stdout and "rate-limited requests answer 503" in result.stdout
+    with TestClient(create_app(make_settings(tmp_path, f"sqlite:///{tmp_path}/ready.db", redis_url=dead_redis))) \
+            as client:
+        ready = client.get("/health/ready")
+        assert ready.status_code == 503
+        assert "rate limits are counted in each process" in ready.json()["checks"]["redis"]["detail"]

@@ -18,6 +18,7 @@ from collections import defaultdict
 from avatar_creator.db import Database
 from avatar_creator.events import service
 from avatar_creator.events.service import Event
+from avatar_creator.redis_outage import REQUEST_TIMEOUT_S, Outage
 from avatar_creator.settings import Settings
 
 log = logging.getLogger("avatar_creator.events")
@@ -213,22 +214,23 @@ class RedisBroadcaster(Broadcaster):
         self.client_name = f"{prefix}:events:{secrets.token_hex(4)}"  # tells operators (CLIENT LIST) who reads
         self._client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5,
                                             health_check_interval=10, client_name=self.client_name)
+        # Publishing runs in the request that committed: short timeouts, and skipped for a moment after a failure.
+        self._publisher = redis.Redis.from_url(url, socket_connect_timeout=REQUEST_TIMEOUT_S,
+                                               socket_timeout=REQUEST_TIMEOUT_S)
+        self._outage = Outage(log, "events", "only this process's streams see events as they happen, the others "
+                                             "catch up from the table")
         self._stopping = threading.Event()
         self._reader: threading.Thread | None = None
-        self._publish_failing = False
 
     def send(self, event: Event) -> None:
-        try:
-            self._client.publish(self.channel, event.to_json())
-            if self._publish_failing:
-                self._publish_failing = False
-                log.info("events: Redis is back")
-        except Exception as error:
-            if not self._publish_failing:
-                self._publish_failing = True
-                log.warning("events: cannot publish to Redis (%s); only this process's streams see events until "
-                            "it is back, the others catch up from the table", type(error).__name__)
-            self.deliver(event)
+        if self._outage.due():
+            try:
+                self._publisher.publish(self.channel, event.to_json())
+                self._outage.answered()
+                return
+            except Exception as error:
+                self._outage.failed(error)
+        self.deliver(event)
 
     def start(self) -> None:
         if self._reader is not None:
@@ -240,6 +242,7 @@ class RedisBroadcaster(Broadcaster):
         self._stopping.set()
         if self._reader is not None:
             self._reader.join(timeout=3)
+        self._publisher.close()
         self._client.close()
         super().close()
 

@@ -5,6 +5,7 @@
     processing ─fail, or recover after the last attempt─▶ failed, refunded
     pending ─fail_unclaimed─▶ failed (NO_WORKER), refunded
     pending or processing ─cancel─▶ cancelled, refunded;  failed or cancelled ─retry─▶ a new generation, charged
+    (once: ``retry_of`` is unique, and retrying the same one again answers that first retry)
 
 Plain functions on a session; the caller commits. A worker's changes go through ``jobs.queue``'s fence: they apply
 only while the row is ``processing`` under that worker's attempt. Every end that is not a success refunds exactly
@@ -58,6 +59,14 @@ class Batch:
     replayed: bool = False  # an earlier request's batch, answered again for its Idempotency-Key: nothing charged now
 
 
+@dataclass(frozen=True)
+class Retried:
+    """What a retry answers: the new generation, or the one an earlier retry of the same generation made."""
+
+    generation: Generation
+    replayed: bool  # the earlier retry's, answered again: nothing charged now
+
+
 def create(*, session: Session, settings: Settings, provider_names: set[str], user_id: str, project_id: str,
            body: GenerateIn, idempotency_key: str | None, signals: Signals, source_type: str = "text_to_image",
            options: dict | None = None, reference_avatar_id: str | None = None) -> Batch:
@@ -108,24 +117,35 @@ def cancel(*, session: Session, user_id: str, generation_id: str, signals: Signa
     return cancelled
 
 
-def retry(*, session: Session, settings: Settings, user_id: str, generation_id: str, signals: Signals) -> Generation:
-    """A new generation with the failed or cancelled one's parameters and seed, charged again."""
+def retry(*, session: Session, settings: Settings, user_id: str, generation_id: str, signals: Signals) -> Retried:
+    """A new generation with the failed or cancelled one's parameters and seed, charged again; retrying the same one
+    again answers that first retry, charged once.
+
+    The new row's unique ``retry_of`` is the guard, not a look first: of two racing retries one inserts, the other's
+    insert fails (on PostgreSQL once the first commits) and it answers the first one's generation.
+    """
     original = service.get_owned(session=session, user_id=user_id, generation_id=generation_id)
     if original.status not in RETRYABLE_STATUSES:
         raise Conflict(f"This generation is {original.status}; only failed or cancelled ones can be retried.")
     batch_id = new_id()
     cost = pricing.price(settings, original.source_type)
-    with session.begin_nested():  # refused for credits: the row goes too, whatever the caller does next
-        generation = _queue(session, user_id=user_id, project_id=original.project_id, batch_id=batch_id,
-                            batch_index=0, source_type=original.source_type, cost=cost,
-                            max_attempts=settings.max_attempts, name=original.name, prompt=original.prompt,
-                            full_prompt=original.full_prompt, negative_prompt=original.negative_prompt,
-                            seed=original.seed, provider=original.provider, options=dict(original.options),
-                            reference_avatar_id=original.reference_avatar_id)
-        _debit(session, user_id, cost, batch_id, "Retry an avatar generation")
+    try:
+        with session.begin_nested():  # refused for credits, or retried already: the row goes too
+            generation = _queue(session, user_id=user_id, project_id=original.project_id, batch_id=batch_id,
+                                batch_index=0, source_type=original.source_type, cost=cost,
+                                max_attempts=settings.max_attempts, name=original.name, prompt=original.prompt,
+                                full_prompt=original.full_prompt, negative_prompt=original.negative_prompt,
+                                seed=original.seed, provider=original.provider, options=dict(original.options),
+                                reference_avatar_id=original.reference_avatar_id, retry_of=original.id)
+            _debit(session, user_id, cost, batch_id, "Retry an avatar generation")
+    except IntegrityError:
+        earlier = session.scalars(select(Generation).where(Generation.retry_of == original.id)).one_or_none()
+        if earlier is None:  # another constraint (the project went meanwhile): not a repeat
+            raise
+        return Retried(earlier, replayed=True)
     publish(session, signals, generation)
     after_commit(session, signals.doorbell.ring)
-    return generation
+    return Retried(generation, replayed=False)
 
 
 def cancel_for_project(*, session: Session, user_id: str, project_id: str, signals: Signals) -> int:

@@ -48,6 +48,9 @@ class Generation(JobColumns, Base):
                                                             index=True)
     avatar_id: Mapped[str | None] = mapped_column(ForeignKey("avatars.id", ondelete="SET NULL"))
     avatar_deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The failed or cancelled generation this one retries. Unique: a second retry of it (a double click, two tabs)
+    # cannot insert, and answers this one instead of charging again (generation.lifecycle.retry).
+    retry_of: Mapped[str | None] = mapped_column(String(32), index=True, unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

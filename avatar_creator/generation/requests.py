@@ -34,6 +34,7 @@ class Queued:
     positions: dict[str, int]
     credit_used: int
     credit_balance: int
+    replayed: bool = False  # an earlier request's generations, answered again: nothing charged now
 
 
 @dataclass(frozen=True)
@@ -85,14 +86,16 @@ def cancel(*, database: Database, signals: Signals, user_id: str, generation_id:
 
 
 def retry(*, database: Database, settings: Settings, signals: Signals, user_id: str, generation_id: str) -> Queued:
-    """Queue a failed or cancelled generation again, charged again."""
+    """Queue a failed or cancelled generation again, charged again; a repeat answers the first retry (``replayed``)."""
     with database.session() as session:
-        generation = lifecycle.retry(session=session, settings=settings, user_id=user_id,
-                                     generation_id=generation_id, signals=signals)
+        retried = lifecycle.retry(session=session, settings=settings, user_id=user_id, generation_id=generation_id,
+                                  signals=signals)
+        generation = retried.generation
         return Queued(generations=[generation],
                       positions=service.queue_positions(session=session, generations=[generation]),
-                      credit_used=generation.cost, credit_balance=credits_service.balance(session=session,
-                                                                                          user_id=user_id))
+                      credit_used=generation.cost,
+                      credit_balance=credits_service.balance(session=session, user_id=user_id),
+                      replayed=retried.replayed)
 
 
 def delete_project(*, database: Database, storage: Storage, signals: Signals, user_id: str,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Header, Query, status
+from fastapi import APIRouter, Header, Query, Response, status
 from sqlalchemy.orm import Session
 
 from avatar_creator.deps import CurrentUser, DatabaseDep, ProviderNamesDep, SettingsDep, SignalsDep, limit_by_user
@@ -71,9 +71,11 @@ def cancel_generation(generation_id: str, user: CurrentUser, database: DatabaseD
                               "content": {"application/json": {"schema": {"type": "object"}}}},
                         **statuses(402, 409)})
 def retry_generation(generation_id: str, user: CurrentUser, database: DatabaseDep, settings: SettingsDep,
-                     signals: SignalsDep) -> dict:
+                     signals: SignalsDep, response: Response) -> dict:
     queued = requests.retry(database=database, settings=settings, signals=signals, user_id=user.id,
                             generation_id=generation_id)
+    if queued.replayed:  # retried before: that first retry, nothing new queued or charged
+        response.status_code = status.HTTP_200_OK
     return {"generation": queued_reply(queued)["generation"]}
 
 

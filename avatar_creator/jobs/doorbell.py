@@ -8,6 +8,7 @@ import logging
 import threading
 import time
 
+from avatar_creator.redis_outage import REQUEST_TIMEOUT_S, Outage
 from avatar_creator.settings import Settings
 
 log = logging.getLogger("avatar_creator.jobs")
@@ -60,49 +61,48 @@ class LocalDoorbell(Doorbell):
 
 
 class RedisDoorbell(Doorbell):
-    """Scaled out: LPUSH after commit, BLPOP in the workers, which wakes exactly one worker per ring, on any host."""
+    """Scaled out: LPUSH after commit, BLPOP in the workers, which wakes exactly one worker per ring, on any host.
+
+    A ring runs in the request that committed: it has its own client with short timeouts, and is skipped for a
+    moment after a failure (``redis_outage``), so a Redis that is down or hung costs a request little, and no ring
+    is worth more than a poll interval anyway.
+    """
 
     def __init__(self, url: str, *, prefix: str, poll_seconds: float):
         import redis
 
         self.key = f"{prefix}:jobs:doorbell"
+        self._ringer = redis.Redis.from_url(url, socket_connect_timeout=REQUEST_TIMEOUT_S,
+                                            socket_timeout=REQUEST_TIMEOUT_S)
         # The socket timeout must outlast a BLPOP, or every idle wait would end in a timeout error.
         self._client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=poll_seconds + 5)
-        self._failing_since: float | None = None
+        self._outage = Outage(log, "jobs doorbell", "workers poll the table")
 
     def ring(self, count: int = 1) -> None:
+        if not self._outage.due():
+            return
         try:
-            pipeline = self._client.pipeline(transaction=False)
+            pipeline = self._ringer.pipeline(transaction=False)
             pipeline.lpush(self.key, *["1"] * count)
             pipeline.ltrim(self.key, 0, MAX_QUEUED_RINGS - 1)
             pipeline.execute()
-            self._recovered()
+            self._outage.answered()
         except Exception as error:
-            self._failed("ring", error)
+            self._outage.failed(error)
 
     def wait(self, timeout: float) -> bool:
         try:
             woken = self._client.blpop([self.key], timeout=timeout) is not None
-            self._recovered()
+            self._outage.answered()
             return woken
         except Exception as error:
-            self._failed("wait", error)
+            self._outage.failed(error)
             time.sleep(timeout)  # Redis is down: fall back to polling the table
             return False
 
     def close(self) -> None:
+        self._ringer.close()
         self._client.close()
-
-    def _failed(self, action: str, error: Exception) -> None:
-        if self._failing_since is None:
-            self._failing_since = time.monotonic()
-            log.warning("Redis doorbell cannot %s (%s); workers poll the table until it is back",
-                        action, type(error).__name__)
-
-    def _recovered(self) -> None:
-        if self._failing_since is not None:
-            self._failing_since = None
-            log.info("Redis doorbell is back")
 
 
 def build_doorbell(settings: Settings) -> Doorbell:

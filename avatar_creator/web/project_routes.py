@@ -232,5 +232,6 @@ def retry_generation(generation_id: str, request: Request, user: VerifiedUser, d
     queued = requests.retry(database=database, settings=settings, signals=signals, user_id=user.id,
                             generation_id=generation_id)
     generation = queued.generations[0]
-    return _panel_after(request, database, user, generation.project_id,
-                        f"Trying “{generation.name}” again for {generation.cost} credits.")
+    message = (f"Already trying “{generation.name}” again; nothing more was charged." if queued.replayed
+               else f"Trying “{generation.name}” again for {generation.cost} credits.")
+    return _panel_after(request, database, user, generation.project_id, message)

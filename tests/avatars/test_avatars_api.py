@@ -262,3 +262,19 @@ def test_files_are_served_under_random_names_only(client, user, project, files_d
     avatar = create_avatar(client, user, project["id"])
     assert all(key.startswith(f"u/{user['user']['id']}/") for key in files_on_disk(files_dir))
     assert avatar["baseImageUrl"].split("?")[0].removeprefix("/uploads/") in files_on_disk(files_dir)
+
+
+def test_a_failing_disk_is_a_503_that_changes_nothing(client, user, project, files_dir):
+    user_folder = files_dir / "u" / user["user"]["id"]
+    user_folder.parent.mkdir(parents=True, exist_ok=True)
+    if user_folder.is_dir():
+        user_folder.rmdir()
+    user_folder.write_bytes(b"")  # a file where the user's folder belongs: every write under it fails
+    before = snapshot(client, user, files_dir)
+    response = upload(client, user, project["id"], jpeg(300, 300))
+    assert response.status_code == 503 and response.headers["Retry-After"]
+    assert response.json()["error"]["code"] == "SERVICE_UNAVAILABLE"
+    assert snapshot(client, user, files_dir) == before
+
+    user_folder.unlink()  # the disk is back
+    assert upload(client, user, project["id"], jpeg(300, 300)).status_code == 201

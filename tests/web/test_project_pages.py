@@ -107,6 +107,20 @@ def test_cancel_answers_the_panel_and_the_balance_and_a_finished_one_answers_a_t
     assert "only pending or processing ones can be cancelled" in again.text
 
 
+def test_a_second_retry_answers_the_first_one_without_charging_again(client):
+    token = sign_up(client)
+    project_url = new_project(client, token)
+    client.post(f"{project_url}/generate", data={"csrf_token": token, "name": "Twice", "prompt": "Someone to retry"})
+    generation_id = re.search(r'id="generation-([^"]+)"', client.get(project_url).text).group(1)
+    client.post(f"/generations/{generation_id}/cancel", headers={**HTMX, "X-CSRF-Token": token})
+
+    first = client.post(f"/generations/{generation_id}/retry", headers={**HTMX, "X-CSRF-Token": token})
+    assert first.status_code == 200 and "Trying “Twice” again for 10 credits." in first.text
+    again = client.post(f"/generations/{generation_id}/retry", headers={**HTMX, "X-CSRF-Token": token})
+    assert again.status_code == 200 and "Already trying “Twice” again; nothing more was charged." in again.text
+    assert re.search(r'<span id="credit-balance" data-balance="90"[^>]*hx-swap-oob="true"', again.text)
+
+
 def test_the_provider_choice_appears_only_when_several_are_configured(tmp_path, database_url):
     for hf_token, shown in ((None, False), ("hf_test_token", True)):
         settings = make_settings(tmp_path / str(shown), database_url, hf_token=hf_token)
