@@ -75,12 +75,17 @@ def test_another_users_session_is_404_even_with_the_key(client, avatar):
 
 @pytest.mark.parametrize("path", [
     "/uploads/../secret_key", "/uploads/%2e%2e/secret_key", "/uploads/u/%2e%2e/%2e%2e/secret_key",
-    "/uploads/..%2fsecret_key", "/uploads/.tmp-x", "/uploads/u/x/%00.jpg", "/uploads/", "/uploads/u//a.jpg",
+    "/uploads/..%2fsecret_key", "/uploads/.tmp-x", "/uploads/", "/uploads/u//a.jpg",
     "/uploads/%2fetc/passwd",
 ])
 def test_paths_outside_the_files_never_resolve(client, user, path):
     response = client.get(path, headers=user["headers"])
     assert response.status_code == 404
+
+
+def test_a_nul_in_a_file_path_is_refused_before_any_lookup(client, user):
+    response = client.get("/uploads/u/x/%00.jpg", headers=user["headers"])
+    assert (response.status_code, response.json()["error"]["code"]) == (400, "VALIDATION_ERROR")
 
 
 def test_etag_answers_304(client, avatar):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from starlette.responses import HTMLResponse
+from starlette.responses import HTMLResponse, Response
 
 from avatar_creator.app import create_app
 from tests.support.events import EVENTS_PATH, LiveServer, record
@@ -18,15 +18,16 @@ CHROMIUM = os.environ.get("AVATAR_TEST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
 
-# What a frontend does: open the stream with a ticket, and keep every event it is sent.
-PAGE = """<!doctype html><meta charset="utf-8"><title>events</title><script>
-window.received = [];
+# What a frontend does: open the stream with a ticket, and keep every event it is sent. The script is a file of its
+# own: the app's Content-Security-Policy allows no inline script.
+PAGE = """<!doctype html><meta charset="utf-8"><title>events</title><script src="/events-page.js"></script>"""
+SCRIPT = """window.received = [];
 const ticket = new URLSearchParams(location.search).get("ticket");
 const source = new EventSource("%s?ticket=" + encodeURIComponent(ticket));
 for (const kind of ["generation", "avatar", "queue"]) {
   source.addEventListener(kind, (e) => window.received.push({kind, id: e.lastEventId, data: JSON.parse(e.data)}));
 }
-</script>""" % EVENTS_PATH  # noqa: UP031 - the page's JavaScript is full of braces
+""" % EVENTS_PATH  # noqa: UP031 - the page's JavaScript is full of braces
 
 
 @pytest.fixture
@@ -47,6 +48,7 @@ def browser():
 def test_event_source_with_a_ticket_receives_events(browser, tmp_path, database_url):
     app = create_app(make_settings(tmp_path, database_url))
     app.add_route("/events-page", lambda _request: HTMLResponse(PAGE))
+    app.add_route("/events-page.js", lambda _request: Response(SCRIPT, media_type="text/javascript"))
     server = LiveServer(app)
     try:
         with httpx.Client(base_url=server.url, timeout=10) as http:
