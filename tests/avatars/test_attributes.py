@@ -1,5 +1,5 @@
-"""The one declaration of the avatar attributes, and what is derived from it: columns that match the migrations, the
-provider request, the catalogue's looks, the web form and the API shapes."""
+"""The one declaration of the avatar attributes, and what is derived from it: the provider request, the catalogue's
+looks, the web form and the API shapes (that the derived columns match the migrations: tests/test_migrations.py)."""
 
 from __future__ import annotations
 
@@ -7,33 +7,16 @@ import dataclasses
 import json
 
 import pytest
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
 from pydantic import ValidationError
 
 from avatar_creator.avatars import attributes
 from avatar_creator.avatars.attributes import ATTRIBUTE_NAMES, VISUAL_NAMES, AvatarFields
 from avatar_creator.avatars.schemas import AvatarRead, AvatarUpdate, AvatarUpload
 from avatar_creator.catalog.data import Look
-from avatar_creator.db import Base, Database
 from avatar_creator.errors import ValidationFailed
 from avatar_creator.generation.schemas import GenerateIn
-from avatar_creator.migrations import load_models
 from avatar_creator.providers.base import AvatarAttributes
 from avatar_creator.web import choices, forms
-
-
-def test_the_derived_columns_are_the_migrated_ones(database_url):
-    load_models()
-    database = Database(database_url, pool_size=1)
-    try:
-        with database.engine.connect() as connection:
-            context = MigrationContext.configure(connection, opts={"compare_type": True})
-            differences = [difference for difference in compare_metadata(context, Base.metadata)
-                           if "avatars" in repr(difference)]
-    finally:
-        database.dispose()
-    assert differences == []
 
 
 def test_every_shape_carries_every_attribute():

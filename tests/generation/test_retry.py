@@ -6,11 +6,7 @@ from __future__ import annotations
 import asyncio
 
 import httpx
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
 
-from avatar_creator.db import Base, Database
-from avatar_creator.migrations import load_models
 from tests.support.factories import create_project, generate, register
 from tests.support.jobs import running_service
 from tests.support.load import API, deployment, sign_up
@@ -66,15 +62,3 @@ def test_concurrent_retries_make_one_generation_and_one_charge(tmp_path, databas
     assert [generation.retry_of for generation in generations if generation.id != original["id"]] == [original["id"]]
     ledger.assert_exact(user.user_id)
 
-
-def test_the_migrated_generations_table_matches_the_model(database_url):
-    load_models()
-    database = Database(database_url, pool_size=1)
-    try:
-        with database.engine.connect() as connection:
-            context = MigrationContext.configure(connection, opts={"compare_type": True})
-            differences = [difference for difference in compare_metadata(context, Base.metadata)
-                           if "generations" in repr(difference)]
-    finally:
-        database.dispose()
-    assert differences == []
