@@ -29,9 +29,12 @@ test: $(TEST_STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # ruff and mypy come with the `dev` extra; mypy treats the `local` extra's torch and diffusers as opaque.
+# hadolint and check-jsonschema too: the Dockerfile's lint, and compose.yaml against the vendored Compose schema.
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy avatar_creator
+	$(BIN)/hadolint Dockerfile
+	$(BIN)/check-jsonschema --schemafile deploy/compose-spec.json compose.yaml
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     # Addresses or networks of the reverse proxies whose X-Forwarded-For names the client; none: the peer is the client
     trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
     log_level: str = "INFO"
+    metrics: Literal["on", "off"] = "off"  # GET /metrics for Prometheus (docs/metrics.md)
+    metrics_token: str | None = None  # when set, /metrics wants "Authorization: Bearer <token>"
 
     # Database waits, all bounded: a request that cannot get a connection or a lock in time answers 503 quickly
     db_pool_size: int = Field(10, ge=1, le=1000)  # connections per process for requests; job threads get their own
