@@ -8,7 +8,7 @@ import anyio
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from avatar_creator import error_handlers, health, openapi, web
+from avatar_creator import error_handlers, health, metrics, openapi, web
 from avatar_creator.admission import Admission
 from avatar_creator.auth.passwords import Passwords
 from avatar_creator.auth.routes import router as auth_router
@@ -24,6 +24,7 @@ from avatar_creator.events import build_event_sink
 from avatar_creator.events.routes import router as events_router
 from avatar_creator.events.tickets import build_used_tickets
 from avatar_creator.generation import service as generation_service
+from avatar_creator.generation.lifecycle import JOBS as GENERATION_QUEUE
 from avatar_creator.generation.routes import router as generation_router
 from avatar_creator.generation.runner import build_runtime
 from avatar_creator.generation.source_routes import router as generation_sources_router
@@ -98,6 +99,11 @@ def create_app(settings: Settings | None = None, *, providers: dict[str, Provide
     app.add_middleware(ServerTiming)
     app.add_middleware(SecurityHeaders, settings=settings, exempt_paths=frozenset(
         path for path in (app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url) if path))
+    if settings.metrics == "on":
+        broadcaster = events.broadcaster
+        metrics.install(app, token=settings.metrics_token, collector=metrics.ScrapeCollector(
+            metrics.queue_reader(jobs_database, lambda session: GENERATION_QUEUE.depth(session=session)),
+            (lambda: broadcaster.stream_count) if broadcaster is not None else None))
     app.add_middleware(HeadAsGet)  # outermost: everything inside sees the GET it stands for
     error_handlers.install(app)
     for router in (platform_router, auth_router, credits_router, projects_router, generation_router,

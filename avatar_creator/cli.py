@@ -88,6 +88,9 @@ def serve(
 @app.command()
 def worker(
     concurrency: Annotated[int, typer.Option(min=1, max=64, help="Jobs this process runs at once.")] = 2,
+    metrics_port: Annotated[int | None, typer.Option(min=1, max=65535, help="Serve this process's Prometheus "
+                                                     "metrics on this port (GET /metrics).")] = None,
+    metrics_host: Annotated[str, typer.Option(help="Address the metrics port listens on.")] = "127.0.0.1",
 ) -> None:
     """Run generation jobs in this process (on any host that reaches the database); SIGTERM stops it cleanly."""
     import signal
@@ -106,6 +109,7 @@ def worker(
     stop = threading.Event()
     for signal_number in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signal_number, lambda *_: stop.set())
+    metrics_server = _serve_worker_metrics(settings, database, metrics_host, metrics_port) if metrics_port else None
     runtime.start()
     wake_ups = "Redis" if settings.redis_url else f"polling every {settings.worker_poll_seconds:g} s"
     console.print(f"Worker running {concurrency} jobs at a time (database: {settings.engine_label}, "
@@ -113,7 +117,25 @@ def worker(
     stop.wait()
     console.print("Stopping: giving running jobs back...")
     runtime.stop()
+    if metrics_server is not None:
+        metrics_server.shutdown()
     database.dispose()
+
+
+def _serve_worker_metrics(settings: Settings, database, host: str, port: int):
+    """The worker's own metrics server (its counters and the queue), protected by AVATAR_METRICS_TOKEN if set."""
+    from avatar_creator import metrics
+    from avatar_creator.generation.lifecycle import JOBS
+
+    try:
+        server = metrics.serve_worker_metrics(host=host, port=port, token=settings.metrics_token,
+                                              collector=metrics.ScrapeCollector(metrics.queue_reader(
+                                                  database, lambda session: JOBS.depth(session=session))))
+    except OSError as error:
+        console.print(f"[red]Cannot serve metrics on {host}:{port}:[/red] {error.strerror}", highlight=False)
+        raise typer.Exit(2) from None
+    console.print(f"Metrics on http://{host}:{port}/metrics", highlight=False)
+    return server
 
 
 @app.command()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from avatar_creator import events
+from avatar_creator import events, metrics
 from avatar_creator.avatars import service
 from avatar_creator.avatars.models import Avatar
 from avatar_creator.credits import service as credits_service
@@ -50,4 +50,6 @@ def upload(*, database: Database, storage: Storage, event_sink: EventSink, user_
         event_sink.record(session, user_id, events.AVATAR, {  # other tabs add the new card and the new balance
             "action": "created", "id": avatar.id, "projectId": project_id, "creditBalance": balance})
         _, counts = service.newest_by_project(session=session, project_ids=[project_id], limit_per_project=0)
+    metrics.UPLOADS.inc()  # the transaction above has committed
+    metrics.UPLOAD_BYTES.inc(len(image))
     return Uploaded(avatar=avatar, credit_used=cost, credit_balance=balance, avatar_count=counts[project_id])

@@ -8,6 +8,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from avatar_creator import metrics
 from avatar_creator.auth.models import User
 from avatar_creator.credits.models import CreditTransaction
 from avatar_creator.errors import InsufficientCredits, NotFound, ValidationFailed
@@ -45,6 +46,7 @@ def debit(*, session: Session, user_id: str, cost: int, description: str, refere
     )
     if new_balance is None:
         raise InsufficientCredits(required=cost, available=balance(session=session, user_id=user_id))
+    metrics.on_commit(session, lambda: metrics.CREDITS_CHARGED.labels(reference_type).inc(cost))
     return _record(session, user_id, -cost, new_balance, "usage", description, reference_type, reference_id)
 
 
@@ -59,6 +61,7 @@ def refund(*, session: Session, user_id: str, amount: int, description: str, ref
     except IntegrityError:
         return False
     row.balance_after = _apply(session, user_id, amount)
+    metrics.on_commit(session, lambda: metrics.CREDITS_REFUNDED.labels(reference_type).inc(amount))
     return True
 
 

@@ -27,6 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from avatar_creator import events as event_kinds
+from avatar_creator import metrics
 from avatar_creator.auth.models import User
 from avatar_creator.avatars import service as avatars_service
 from avatar_creator.avatars.models import Avatar
@@ -105,6 +106,7 @@ def create(*, session: Session, settings: Settings, provider_names: set[str], us
     for generation in generations:
         publish(session, signals, generation)
     after_commit(session, lambda: signals.doorbell.ring(len(generations)))
+    _count_created(session, provider, source_type, len(generations))
     return Batch(generations, cost * body.count, balance)
 
 
@@ -145,6 +147,7 @@ def retry(*, session: Session, settings: Settings, user_id: str, generation_id: 
         return Retried(earlier, replayed=True)
     publish(session, signals, generation)
     after_commit(session, signals.doorbell.ring)
+    _count_created(session, generation.provider, generation.source_type, 1)
     return Retried(generation, replayed=False)
 
 
@@ -163,6 +166,9 @@ def cancel_for_avatar(*, session: Session, user_id: str, avatar_id: str, signals
 def claimed(*, signals: Signals, generation: Generation) -> None:
     """Tell the owner a worker took the generation (the claim committed on its own, without a session)."""
     signals.events.publish(generation.user_id, event_kinds.GENERATION, _event(generation))
+    if generation.started_at is not None:
+        metrics.GENERATION_QUEUE_WAIT.labels(generation.provider).observe(
+            max(0.0, (generation.started_at - generation.available_at).total_seconds()))
 
 
 def save_progress(*, session: Session, attempt: Attempt, progress: int, signals: Signals) -> bool:
@@ -190,6 +196,9 @@ def complete(*, session: Session, attempt: Attempt, storage: Storage, result: Ge
                            "generationId": generation.id, **result.metadata})
     generation.avatar_id = avatar.id
     session.flush()
+    provider, seconds = generation.provider, _seconds(generation.started_at, generation.completed_at)
+    metrics.on_commit(session, metrics.GENERATIONS_FINISHED.labels("completed", provider).inc)
+    metrics.on_commit(session, lambda: metrics.GENERATION_DURATION.labels(provider).observe(seconds))
     publish(session, signals, generation)
     signals.events.record(session, generation.user_id, event_kinds.AVATAR,
                           {"action": "created", "id": avatar.id, "projectId": avatar.project_id,
@@ -213,6 +222,7 @@ def retry_later(*, session: Session, attempt: Attempt, delay_seconds: float, err
         return False
     publish(session, signals, generation)
     after_commit(session, lambda: signals.doorbell.ring_later(delay_seconds))
+    metrics.on_commit(session, metrics.GENERATION_RETRIES.labels(error_code).inc)
     return True
 
 
@@ -318,7 +328,19 @@ def _end(session: Session, conditions: tuple, *, status: str, error_code: str | 
                            reference_id=generation.id)
     balance = session.scalar(select(User.credit_balance).where(User.id == generation.user_id))
     publish(session, signals, generation, creditRefunded=generation.refunded, creditBalance=balance)
+    metrics.on_commit(session, metrics.GENERATIONS_FINISHED.labels(status, generation.provider).inc)
+    if status == "failed":
+        metrics.on_commit(session, metrics.GENERATION_FAILURES.labels(error_code or INTERNAL).inc)
     return generation
+
+
+def _count_created(session: Session, provider: str, source_type: str, count: int) -> None:
+    metrics.on_commit(session, lambda: metrics.GENERATIONS_CREATED.labels(provider, source_type).inc(count))
+
+
+def _seconds(started_at, completed_at) -> float:
+    """The span of an attempt: both ends come from the database's clock."""
+    return max(0.0, (completed_at - started_at).total_seconds()) if started_at and completed_at else 0.0
 
 
 def _request_hash(endpoint: str, project_id: str, body: dict) -> str:

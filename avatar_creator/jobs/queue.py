@@ -16,7 +16,7 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Float, bindparam, or_, select, text, update
+from sqlalchemy import Float, bindparam, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from avatar_creator.db import Database, db_now
@@ -179,6 +179,16 @@ class JobQueue:
                     worker_id=None, progress=0)
             .returning(model)
         ).one_or_none()
+
+    def depth(self, *, session: Session) -> tuple[dict[str, int], float | None]:
+        """Jobs pending and processing now, and how many seconds the oldest ready pending job has waited (None: none);
+        two reads on the claim index's leading ``status`` column, for every scrape of the metrics."""
+        model = self.model
+        counts = {status: count for status, count in session.execute(select(model.status, func.count()).where(
+            model.status.in_(("pending", "processing"))).group_by(model.status))}
+        oldest, now = session.execute(select(func.min(model.available_at), db_now()).where(
+            model.status == "pending", model.available_at <= db_now())).one()
+        return counts, None if oldest is None else max(0.0, (now - oldest).total_seconds())
 
     def lost(self, *, session: Session, dead_workers: list[str]) -> list[Attempt]:
         """Processing jobs whose lease ran out or whose worker is one of ``dead_workers``."""

@@ -17,6 +17,7 @@ from typing import Any, cast
 
 from sqlalchemy import CursorResult, delete, insert, update
 
+from avatar_creator import metrics
 from avatar_creator.db import Database, db_now, new_id
 from avatar_creator.jobs import liveness, queue
 from avatar_creator.jobs.doorbell import Doorbell
@@ -200,6 +201,8 @@ class WorkerPool:
             still_ours = self._handler.queue.extend_leases(session=session, worker_id=self.worker_id,
                                                            attempts=[flight.attempt for flight in flights],
                                                            lease_seconds=self._settings.lease_seconds)
+        metrics.WORKER_HEARTBEATS.inc()  # committed: the session block above has ended
+        metrics.WORKER_LAST_HEARTBEAT.set_to_current_time()
         if not known:  # pruned while this process was stalled: come back
             self._register()
         for flight in flights:
