@@ -9,7 +9,9 @@ ENV PATH=/opt/venv/bin:$PATH
 WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY avatar_creator ./avatar_creator
-RUN pip install --no-cache-dir .
+# The project itself, whose dependencies pyproject.toml pins; the s3 extra: AVATAR_STORAGE=s3 (compose.yaml) needs boto3.
+# hadolint ignore=DL3013
+RUN pip install --no-cache-dir ".[s3]"
 
 # Stage 2: the runtime: the venv, cairo for the offline provider's SVG avatars, a non-root user, data under a volume.
 FROM python:3.12-slim-bookworm

@@ -1,5 +1,7 @@
 """API latency: p50/p99 server time of GET …/projects and GET /api/auth/me for a user with 100 projects, on SQLite
-and PostgreSQL, plus `serve`'s start-up time and idle RSS. Run: .venv/bin/python bench/api.py [--requests N]"""
+and PostgreSQL, plus `serve`'s start-up time and idle RSS. Run: .venv/bin/python bench/api.py [--requests N]
+[--metrics off|on|both] (both: each backend served with AVATAR_METRICS off, then on, to show the HTTP metrics
+middleware's cost in the round trip; Server-Timing is measured inside that middleware and does not include it)."""
 
 from __future__ import annotations
 
@@ -44,30 +46,77 @@ def measure(base_url: str, requests: int) -> dict:
         return results
 
 
+def middleware_overhead(calls: int = 20_000) -> dict:
+    """The HTTP metrics middleware's own cost per request, in process: a bare ASGI app against the same app wrapped,
+    alternating rounds so that drift on a busy machine hits both alike."""
+    import asyncio
+
+    from avatar_creator.metrics import HttpMetrics
+
+    async def bare(scope, receive, send):
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"{}"})
+
+    async def ignore(message):
+        return None
+
+    async def receive():
+        return {"type": "http.request", "body": b""}
+
+    scope = {"type": "http", "method": "GET", "path": "/api/auth/me", "headers": []}
+
+    async def timed(app) -> float:
+        started = time.perf_counter()
+        for _ in range(calls):
+            await app(dict(scope), receive, ignore)
+        return (time.perf_counter() - started) / calls * 1e6
+
+    async def rounds() -> dict:
+        wrapped = HttpMetrics(bare)
+        off, on = [], []
+        for _ in range(5):
+            off.append(await timed(bare))
+            on.append(await timed(wrapped))
+        return {"bare_us": round(min(off), 2), "with_metrics_us": round(min(on), 2),
+                "overhead_us": round(min(on) - min(off), 2)}
+
+    return asyncio.run(rounds())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--requests", type=int, default=1000)
+    parser.add_argument("--metrics", choices=("off", "on", "both"), default="off")
     args = parser.parse_args()
     results = {}
-    for backend, port in (("sqlite", 8731), ("postgres", 8732)):
+    modes = ("off", "on") if args.metrics == "both" else (args.metrics,)
+    runs = [(backend, port, mode) for backend, port in (("sqlite", 8731), ("postgres", 8732)) for mode in modes]
+    for backend, port, mode in runs:
+        label = backend if args.metrics == "off" else f"{backend}-metrics-{mode}"
         if backend == "postgres":
             context = postgres_database()
         else:
             from contextlib import nullcontext
             context = nullcontext(None)
-        with context as database_url, serve(database_url, port=port, args=("--no-worker",)) as (process, url, startup):
+        with context as database_url, serve(database_url, port=port, args=("--no-worker",),
+                                            extra_env={"AVATAR_METRICS": mode}) as (process, url, startup):
             time.sleep(1.0)
             idle_rss = rss_mib(process.pid)
-            results[backend] = {"startup_s": round(startup, 3), "idle_rss_mib": round(idle_rss, 1),
-                                **measure(url, args.requests)}
-        row = results[backend]
-        print(f"{backend:9} start-up {row['startup_s']:.2f} s (fresh database, migrations included), "
+            results[label] = {"startup_s": round(startup, 3), "idle_rss_mib": round(idle_rss, 1),
+                              **measure(url, args.requests)}
+        row = results[label]
+        print(f"{label:9} start-up {row['startup_s']:.2f} s (fresh database, migrations included), "
               f"idle RSS {row['idle_rss_mib']:.0f} MiB")
         for label in ("projects", "me"):
             server = row[label]["server"]
             print(f"          GET {label:9} server p50 {server['p50_ms']:.2f} ms  p99 {server['p99_ms']:.2f} ms  "
                   f"(round trip p50 {row[label]['round_trip']['p50_ms']:.2f} ms)")
-    path = write_results("api", results)
+    if args.metrics != "off":
+        results["middleware"] = middleware_overhead()
+        print(f"HTTP metrics middleware in process: {results['middleware']['overhead_us']:.1f} µs per request "
+              f"(bare app {results['middleware']['bare_us']:.1f} µs, wrapped "
+              f"{results['middleware']['with_metrics_us']:.1f} µs; best of 5 rounds of 20,000)")
+    path = write_results("api" if args.metrics == "off" else f"api-metrics-{args.metrics}", results)
     print(f"wrote {path}")
 
 

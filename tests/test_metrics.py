@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import time
+from pathlib import Path
 
 import httpx
 import pytest
@@ -24,6 +26,7 @@ from tests.support.uploads import jpeg, upload
 
 API = "/api/apps/avatar-creator"
 GENERATE_ROUTE = f"{API}/projects/{{project_id}}/avatars/generate"
+ROOT = Path(__file__).parent.parent
 TOKEN = "metrics-token-" + "m" * 24
 
 
@@ -224,3 +227,18 @@ def _get(url: str, headers: dict) -> str | None:
     except httpx.TransportError:
         return None
     return response.text if response.status_code == 200 else None
+
+
+def test_the_dashboard_and_docs_name_only_metrics_a_scrape_has_and_the_docs_list_them_all(tmp_path, database_url):
+    with running_service(tmp_path, database_url, metrics="on") as client:
+        response = client.get("/metrics")
+    families = {family.name for family in text_string_to_metric_families(response.text)}  # described, even unmoved
+
+    def family(name: str) -> str:
+        return re.sub(r"_(total|bucket|count|sum)$", "", name)
+
+    dashboard = (ROOT / "docs" / "grafana-dashboard.json").read_text()
+    assert {family(name) for name in re.findall(r"\b(?:avatar|process)_\w+", dashboard)} - families == set()
+    documented = re.findall(r"^\| `(avatar_\w+)`", (ROOT / "docs" / "metrics.md").read_text(), re.MULTILINE)
+    assert sorted(family(name) for name in documented) == sorted(name for name in families
+                                                                if name.startswith("avatar_"))
