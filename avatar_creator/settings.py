@@ -162,6 +162,13 @@ class Settings(BaseSettings):
             raise ValueError(f"{value!r} is not a rate limit like '10/minute'") from error
         return value
 
+    @field_validator("metrics_token")
+    @classmethod
+    def _check_metrics_token(cls, value: str | None) -> str | None:
+        if value and len(value) < 16:
+            raise ValueError("must be at least 16 characters (or leave it unset: /metrics then needs no token)")
+        return value or None
+
     @field_validator("secret_key")
     @classmethod
     def _check_secret_key(cls, value: str) -> str:

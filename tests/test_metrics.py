@@ -12,11 +12,13 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from avatar_creator.app import create_app
 from avatar_creator.db import Database
+from avatar_creator.errors import ConfigurationError
 from avatar_creator.events import EventSink
 from avatar_creator.generation import lifecycle
 from avatar_creator.jobs.doorbell import LocalDoorbell
 from avatar_creator.jobs.queue import Signals
 from avatar_creator.providers.base import PROVIDER_BAD_REQUEST, PROVIDER_UNAVAILABLE, ProviderError
+from avatar_creator.settings import load_settings
 from tests.support.events import EVENTS_PATH, LiveServer
 from tests.support.factories import create_project, generate, register, wait_for_generations
 from tests.support.jobs import ScriptedProvider, running_service
@@ -242,3 +244,9 @@ def test_the_dashboard_and_docs_name_only_metrics_a_scrape_has_and_the_docs_list
     documented = re.findall(r"^\| `(avatar_\w+)`", (ROOT / "docs" / "metrics.md").read_text(), re.MULTILINE)
     assert sorted(family(name) for name in documented) == sorted(name for name in families
                                                                 if name.startswith("avatar_"))
+
+
+def test_a_short_metrics_token_stops_start_up_with_its_name():
+    with pytest.raises(ConfigurationError, match="AVATAR_METRICS_TOKEN: .*at least 16 characters"):
+        load_settings(_env_file=None, metrics_token="short")
+    assert load_settings(_env_file=None, metrics_token="").metrics_token is None
