@@ -150,6 +150,13 @@ class Settings(BaseSettings):
             raise ValueError("must start with redis:// or rediss://")
         return value or None
 
+    @field_validator("metrics_token")
+    @classmethod
+    def _check_metrics_token(cls, value: str | None) -> str | None:
+        if value and len(value) < 16:
+            raise ValueError("must be at least 16 characters (or leave it unset: /metrics then needs no token)")
+        return value or None
+
     @field_validator("rate_limit_login", "rate_limit_login_failures", "rate_limit_register", "rate_limit_generate",
                      "rate_limit_upload", "rate_limit_client_logs")
     @classmethod
@@ -161,13 +168,6 @@ class Settings(BaseSettings):
         except ValueError as error:
             raise ValueError(f"{value!r} is not a rate limit like '10/minute'") from error
         return value
-
-    @field_validator("metrics_token")
-    @classmethod
-    def _check_metrics_token(cls, value: str | None) -> str | None:
-        if value and len(value) < 16:
-            raise ValueError("must be at least 16 characters (or leave it unset: /metrics then needs no token)")
-        return value or None
 
     @field_validator("secret_key")
     @classmethod
