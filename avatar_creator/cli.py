@@ -57,6 +57,16 @@ def _migrate(settings: Settings) -> None:
         database.dispose()
 
 
+def _announce(settings: Settings, text: str) -> None:
+    """A long-running command's status line: a log line when the output is JSON, so every line parses."""
+    if settings.log_format == "json":
+        import logging
+
+        logging.getLogger("avatar_creator.cli").info(text)
+    else:
+        console.print(text, highlight=False)
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
@@ -76,13 +86,14 @@ def serve(
     elif workers is not None:
         overrides["workers"] = workers
     settings = _settings(**overrides)
-    logs.configure(settings.log_level)
+    logs.configure(settings.log_level, settings.log_format)
     _migrate(settings)
-    console.print(f"Avatar Creator on http://{host}:{port}  (database: {settings.engine_label}, "
-                  f"provider: {settings.provider}, workers: {settings.workers})", highlight=False)
-    # Only the trusted proxies may name the client through X-Forwarded-For (uvicorn itself would trust 127.0.0.1).
+    _announce(settings, f"Avatar Creator on http://{host}:{port}  (database: {settings.engine_label}, "
+                        f"provider: {settings.provider}, workers: {settings.workers})")
+    # The app reads X-Forwarded-For itself, from the trusted proxies only (request_ids.py); uvicorn would trust
+    # 127.0.0.1, and would hide the proxy's address from the request-id middleware.
     uvicorn.run(create_app(settings), host=host, port=port, log_config=None, timeout_graceful_shutdown=10,
-                proxy_headers=bool(settings.trusted_proxies), forwarded_allow_ips=settings.trusted_proxies or None)
+                proxy_headers=False)
 
 
 @app.command()
@@ -97,7 +108,7 @@ def worker(
     from avatar_creator.generation.runner import build_runtime
 
     settings = _settings()
-    logs.configure(settings.log_level)
+    logs.configure(settings.log_level, settings.log_format)
     _migrate(settings)
     from avatar_creator.db import Database
 
@@ -108,10 +119,10 @@ def worker(
         signal.signal(signal_number, lambda *_: stop.set())
     runtime.start()
     wake_ups = "Redis" if settings.redis_url else f"polling every {settings.worker_poll_seconds:g} s"
-    console.print(f"Worker running {concurrency} jobs at a time (database: {settings.engine_label}, "
-                  f"wake-ups: {wake_ups}, provider: {settings.provider})", highlight=False)
+    _announce(settings, f"Worker running {concurrency} jobs at a time (database: {settings.engine_label}, "
+                        f"wake-ups: {wake_ups}, provider: {settings.provider})")
     stop.wait()
-    console.print("Stopping: giving running jobs back...")
+    _announce(settings, "Stopping: giving running jobs back...")
     runtime.stop()
     database.dispose()
 
@@ -291,6 +302,22 @@ def credits_show(email: str, limit: Annotated[int, typer.Option(min=1, max=200)]
         table.add_row(row.created_at.isoformat(), row.type, f"{row.amount:+d}", str(row.balance_after),
                       row.description)
     console.print(table)
+
+
+@app.command()
+def prune() -> None:
+    """Remove what the service keeps only a while (the reaper also does this hourly); print the counts."""
+    from avatar_creator import retention
+
+    settings = _settings()
+    _migrate(settings)
+    database = _database(settings)
+    try:
+        removed = retention.run(database=database, settings=settings)
+    finally:
+        database.dispose()
+    for name, count in removed.items():
+        console.print(f"{count:>8}  {name}", highlight=False)
 
 
 @storage_app.command("sweep")
