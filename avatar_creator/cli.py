@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -318,6 +319,61 @@ def prune() -> None:
         database.dispose()
     for name, count in removed.items():
         console.print(f"{count:>8}  {name}", highlight=False)
+
+
+@app.command()
+def backup(file: Annotated[Path, typer.Argument(help="The archive to write (a new .tar.gz file).")]) -> None:
+    """Back up the running service: database (SQLite), files, secret key and a manifest, in one archive."""
+    from avatar_creator import backup as backups
+
+    settings = _settings()
+    database = _database(settings)
+    try:
+        manifest = backups.create(settings=settings, database=database, target=file)
+    except backups.BackupError as error:
+        console.print(f"[red]Backup failed:[/red] {error}", highlight=False)
+        raise typer.Exit(1) from None
+    finally:
+        database.dispose()
+    console.print(f"Backed up {len(manifest['members'])} files (the database and key included) holding "
+                  f"{sum(manifest['tables'].values())} rows to {file}.", highlight=False, soft_wrap=True)
+    if "postgresql" in manifest:
+        commands = manifest["postgresql"]
+        console.print("The database is PostgreSQL: this archive holds the files and the secret key only. Dump the "
+                      f"database now beside it (password in PGPASSWORD):\n  {commands['dump']}\nand restore it "
+                      f"with:\n  {commands['restore']}", highlight=False, soft_wrap=True)
+    if manifest["secret_key"] == "AVATAR_SECRET_KEY":
+        console.print("The signing key is AVATAR_SECRET_KEY: keep it with the backup (it is not in the archive).")
+
+
+@app.command()
+def restore(
+    file: Annotated[Path, typer.Argument(help="An archive written by 'avatar-creator backup'.")],
+    verify: Annotated[bool, typer.Option("--verify", help="Only check the archive (every checksum, the manifest, "
+                                                          "the database and its row counts); restore nothing.")]
+    = False,
+) -> None:
+    """Restore a backup into an empty data folder (AVATAR_DATA_DIR); refuses one that holds anything."""
+    from avatar_creator import backup as backups
+
+    try:
+        if verify:
+            manifest = backups.verify(file)
+        else:
+            manifest = backups.restore(file, settings=load_settings())
+    except ConfigurationError as error:
+        console.print(f"[red]Configuration error:[/red] {error}", highlight=False)
+        raise typer.Exit(2) from None
+    except backups.BackupError as error:
+        console.print(f"[red]{'Verify' if verify else 'Restore'} failed:[/red] {error}", highlight=False,
+                      soft_wrap=True)
+        raise typer.Exit(1) from None
+    done = "is sound" if verify else "restored"
+    console.print(f"Backup of {manifest['created_at']} {done}: {len(manifest['members'])} files (the database and key "
+                  f"included), {sum(manifest['tables'].values())} rows.", highlight=False, soft_wrap=True)
+    if not verify and "postgresql" in manifest:
+        console.print(f"Now restore the database dump taken with it:\n  {manifest['postgresql']['restore']}",
+                      highlight=False, soft_wrap=True)
 
 
 @storage_app.command("sweep")
