@@ -1,0 +1,84 @@
+"""JSON logs and request ids against a real ``serve``: request → worker → event path, one id throughout, no secret.
+
+The generate request comes "through a trusted proxy" (127.0.0.1 is listed), naming its own ``X-Request-ID``; the
+other requests get ids the service makes. The event stream is a request of its own, with its own id.
+"""
+
+from __future__ import annotations
+
+import json
+
+import anyio
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.support.events import EVENTS_PATH, EventReader, follow
+from tests.support.factories import PASSWORD, create_project, generate, register
+from tests.support.processes import free_port, serve, service_env, wait_until_serving
+
+pytestmark = [pytest.mark.anyio, pytest.mark.slow]
+
+PROXY_ID = "proxy-7f3a.trace:42"
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_every_line_of_a_generation_is_json_with_its_request_id_and_no_secret(tmp_path, database_url):
+    env = service_env(tmp_path / "data", database_url, log_format="json", log_level="INFO",
+                      trusted_proxies="127.0.0.1", offline_step_delay_ms=20)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    process = serve(env, tmp_path, port)
+    secrets: list[str] = [PASSWORD]
+    try:
+        wait_until_serving(url, process)
+        with httpx.Client(base_url=url, timeout=10) as http:
+            user = register(http)
+            login = http.post("/api/auth/login", json={"email": user["user"]["email"], "password": PASSWORD})
+            secrets += [user["token"], login.json()["data"]["token"], *login.cookies.values()]
+            project = create_project(http, user["headers"])
+            ticket = http.post(f"{EVENTS_PATH}/ticket", headers=user["headers"]).json()["ticket"]
+            secrets.append(ticket.rsplit(".", 1)[-1])
+            async with httpx.AsyncClient(timeout=10) as client:
+                async with client.stream("GET", url + EVENTS_PATH, params={"ticket": ticket}) as stream:
+                    stream_id = stream.headers["x-request-id"]
+                    reader = EventReader(stream)
+                    await reader.next(kinds=("queue",))
+                    reply = http.post(f"/api/apps/avatar-creator/projects/{project['id']}/avatars/generate",
+                                      json={"name": "Ada", "prompt": "a friendly astronaut", "width": 256,
+                                            "height": 256}, headers={**user["headers"], "X-Request-ID": PROXY_ID})
+                    assert reply.status_code == 202 and reply.headers["x-request-id"] == PROXY_ID, reply.text
+                    generation_id = reply.json()["generation"]["id"]
+                    with anyio.fail_after(60):
+                        await follow(reader, {generation_id})
+            # A proxy's id that could forge a log line is not taken.
+            forged = http.get("/health", headers={"X-Request-ID": 'x" injected\\n'})
+            assert forged.headers["x-request-id"] != 'x" injected\\n' and len(forged.headers["x-request-id"]) == 32
+    finally:
+        process.terminate()
+
+    text = process.log_path.read_text()
+    lines = [json.loads(line) for line in text.splitlines() if line.strip()]  # every line parses
+    assert all({"time", "level", "logger", "message"} <= line.keys() for line in lines)
+    generate_lines = [line for line in lines if line.get("request_id") == PROXY_ID]
+    assert any("/avatars/generate" in line["message"] and line.get("user_id") == user["user"]["id"]
+               for line in generate_lines), generate_lines
+    worker_lines = [line for line in lines if line.get("generation_id") == generation_id]
+    assert [line["message"] for line in worker_lines] == [f"job {generation_id}: attempt 1 started",
+                                                         f"job {generation_id}: attempt 1 completed"]
+    assert all(line["request_id"] == PROXY_ID and line["user_id"] == user["user"]["id"] for line in worker_lines)
+    stream_lines = [line for line in lines if EVENTS_PATH in line["message"] and "ticket=" in line["message"]]
+    assert stream_lines and all(line.get("request_id") == stream_id for line in stream_lines)
+    assert "ticket=[redacted]" in stream_lines[0]["message"]
+    for secret in secrets:
+        assert secret not in text
+
+
+def test_an_id_from_an_untrusted_client_is_replaced(settings):
+    from avatar_creator.app import create_app
+
+    settings.trusted_proxies = ["10.0.0.0/8"]  # the test client is not among them
+    with TestClient(create_app(settings)) as client:
+        answers = [client.get("/health", headers={"X-Request-ID": "chosen-by-the-client"}) for _ in range(2)]
+    ids = [answer.headers["x-request-id"] for answer in answers]
+    assert "chosen-by-the-client" not in ids and len(set(ids)) == 2
