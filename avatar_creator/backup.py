@@ -16,6 +16,7 @@ pairs it with a ``pg_dump`` (the commands are printed, and kept in the manifest)
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import io
 import json
@@ -172,6 +173,7 @@ def _read(source: Path, work: Path, *, restore_to: Settings | None) -> dict:
     seen: dict[str, dict] = {}
     manifest_bytes = None
     try:
+        _check_compression(source)
         with tarfile.open(source, "r|gz") as archive:
             for member in archive:
                 name = _safe_name(member)
@@ -190,6 +192,13 @@ def _read(source: Path, work: Path, *, restore_to: Settings | None) -> dict:
     if DATABASE_MEMBER in seen:
         _check_database(checked, manifest["tables"])
     return manifest
+
+
+def _check_compression(source: Path) -> None:
+    """Read the whole gzip stream: its checksum and length catch damage that would make tar see an early end."""
+    with gzip.open(source) as stream:
+        while stream.read(_CHUNK):
+            pass
 
 
 def _safe_name(member: tarfile.TarInfo) -> str:
