@@ -14,7 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.support.events import EVENTS_PATH, EventReader, follow
-from tests.support.factories import PASSWORD, create_project, generate, register
+from tests.support.factories import PASSWORD, create_project, register
 from tests.support.processes import free_port, serve, service_env, wait_until_serving
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
