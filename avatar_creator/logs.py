@@ -70,7 +70,17 @@ class AddContext(logging.Filter):
         return True
 
 
-class JsonFormatter(logging.Formatter):
+class TextFormatter(logging.Formatter):
+    """``TEXT_FORMAT``, with tracebacks redacted too (an exception's message may quote a URL)."""
+
+    def __init__(self) -> None:
+        super().__init__(TEXT_FORMAT)
+
+    def formatException(self, ei) -> str:  # noqa: N802 - logging's name
+        return redact(super().formatException(ei))
+
+
+class JsonFormatter(TextFormatter):
     """One JSON object per line: time, level, logger, message, the context's ids and any exception."""
 
     def format(self, record: logging.LogRecord) -> str:
@@ -78,13 +88,13 @@ class JsonFormatter(logging.Formatter):
                 "level": record.levelname, "logger": record.name, "message": redact(record.getMessage()),
                 **getattr(record, "context_ids", {})}
         if record.exc_info:
-            line["exception"] = redact(self.formatException(record.exc_info))
+            line["exception"] = self.formatException(record.exc_info)
         return json.dumps(line, ensure_ascii=False, default=str)
 
 
 def configure(level: str, log_format: str = "text") -> None:
     handler = logging.StreamHandler()
-    handler.setFormatter(JsonFormatter() if log_format == "json" else logging.Formatter(TEXT_FORMAT))
+    handler.setFormatter(JsonFormatter() if log_format == "json" else TextFormatter())
     # On the handler, so the children of the loggers below (avatar_creator.jobs, ...) are redacted too.
     handler.addFilter(RedactSecrets())
     handler.addFilter(AddContext())

@@ -6,7 +6,9 @@ other requests get ids the service makes. The event stream is a request of its o
 
 from __future__ import annotations
 
+import io
 import json
+import logging
 
 import anyio
 import httpx
@@ -17,11 +19,11 @@ from tests.support.events import EVENTS_PATH, EventReader, follow
 from tests.support.factories import PASSWORD, create_project, register
 from tests.support.processes import free_port, serve, service_env, wait_until_serving
 
-pytestmark = [pytest.mark.anyio, pytest.mark.slow]
-
 PROXY_ID = "proxy-7f3a.trace:42"
 
 
+@pytest.mark.anyio
+@pytest.mark.slow
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 async def test_every_line_of_a_generation_is_json_with_its_request_id_and_no_secret(tmp_path, database_url):
     env = service_env(tmp_path / "data", database_url, log_format="json", log_level="INFO",
@@ -82,3 +84,35 @@ def test_an_id_from_an_untrusted_client_is_replaced(settings):
         answers = [client.get("/health", headers={"X-Request-ID": "chosen-by-the-client"}) for _ in range(2)]
     ids = [answer.headers["x-request-id"] for answer in answers]
     assert "chosen-by-the-client" not in ids and len(set(ids)) == 2
+
+
+@pytest.mark.parametrize("log_format", ["text", "json"])
+def test_both_formats_name_the_context_and_redact_messages_and_tracebacks(log_format):
+    from avatar_creator import logs
+
+    handler = logging.StreamHandler(io.StringIO())
+    handler.setFormatter(logs.JsonFormatter() if log_format == "json" else logs.TextFormatter())
+    handler.addFilter(logs.RedactSecrets())
+    handler.addFilter(logs.AddContext())
+    logger = logging.getLogger("avatar_creator.test_formats")
+    logger.addHandler(handler)
+    try:
+        with logs.log_context(request_id="r-1", generation_id="g-1"):
+            logs.add_to_context(user_id="u-1")
+            try:
+                raise RuntimeError("fetching /uploads/a.png?exp=1&sig=SECRETSIG failed")
+            except RuntimeError:
+                logger.exception("could not read %s", "/events?ticket=SECRETTICKET")
+        logger.warning("outside any request")
+    finally:
+        logger.removeHandler(handler)
+    first, *rest = handler.stream.getvalue().split("\n" if log_format == "json" else "\nTraceback")
+    text = handler.stream.getvalue()
+    assert "SECRETSIG" not in text and "SECRETTICKET" not in text and "sig=[redacted]" in text
+    if log_format == "json":
+        line = json.loads(first)
+        assert line["request_id"] == "r-1" and line["user_id"] == "u-1" and line["generation_id"] == "g-1"
+        assert "RuntimeError" in line["exception"] and "request_id" not in json.loads(rest[-2])
+    else:
+        assert first.endswith("could not read /events?ticket=[redacted] request_id=r-1 user_id=u-1 generation_id=g-1")
+        assert text.rstrip().endswith("outside any request")
