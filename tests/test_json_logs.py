@@ -48,7 +48,8 @@ async def test_every_line_of_a_generation_is_json_with_its_request_id_and_no_sec
                     await reader.next(kinds=("queue",))
                     reply = http.post(f"/api/apps/avatar-creator/projects/{project['id']}/avatars/generate",
                                       json={"name": "Ada", "prompt": "a friendly astronaut", "width": 256,
-                                            "height": 256}, headers={**user["headers"], "X-Request-ID": PROXY_ID})
+                                            "height": 256}, headers={**user["headers"], "X-Request-ID": PROXY_ID,
+                                                            "X-Forwarded-For": "203.0.113.9"})
                     assert reply.status_code == 202 and reply.headers["x-request-id"] == PROXY_ID, reply.text
                     generation_id = reply.json()["generation"]["id"]
                     with anyio.fail_after(60):
@@ -63,8 +64,8 @@ async def test_every_line_of_a_generation_is_json_with_its_request_id_and_no_sec
     lines = [json.loads(line) for line in text.splitlines() if line.strip()]  # every line parses
     assert all({"time", "level", "logger", "message"} <= line.keys() for line in lines)
     generate_lines = [line for line in lines if line.get("request_id") == PROXY_ID]
-    assert any("/avatars/generate" in line["message"] and line.get("user_id") == user["user"]["id"]
-               for line in generate_lines), generate_lines
+    assert any(line["message"].startswith("203.0.113.9:") and "/avatars/generate" in line["message"]  # the proxy's
+               and line.get("user_id") == user["user"]["id"] for line in generate_lines), generate_lines  # client
     worker_lines = [line for line in lines if line.get("generation_id") == generation_id]
     assert [line["message"] for line in worker_lines] == [f"job {generation_id}: attempt 1 started",
                                                          f"job {generation_id}: attempt 1 completed"]
