@@ -158,13 +158,17 @@ def _add_path(archive: tarfile.TarFile, name: str, path: Path, members: dict[str
 
 
 def _add(archive: tarfile.TarFile, name: str, source: IO[bytes], members: dict[str, dict]) -> None:
-    """Add one member, hashing exactly the bytes written (read once into memory: files are at most a few MB, the
-    database snapshot is a private copy)."""
-    data = source.read()
+    """Add one member from an open file that nothing rewrites in place (stored files are replaced by a rename, the
+    snapshot is private): hashed first, then copied, in chunks, so no file is held in memory."""
+    digest, size = hashlib.sha256(), 0
+    while chunk := source.read(_CHUNK):
+        digest.update(chunk)
+        size += len(chunk)
+    source.seek(0)
     info = tarfile.TarInfo(name)
-    info.size, info.mode, info.mtime = len(data), 0o600, int(utcnow().timestamp())
-    archive.addfile(info, io.BytesIO(data))
-    members[name] = {"size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+    info.size, info.mode, info.mtime = size, 0o600, int(utcnow().timestamp())
+    archive.addfile(info, source)
+    members[name] = {"size": size, "sha256": digest.hexdigest()}
 
 
 def _read(source: Path, work: Path, *, restore_to: Settings | None) -> dict:
@@ -215,9 +219,11 @@ def _extract(archive: tarfile.TarFile, member: tarfile.TarInfo) -> IO[bytes]:
     return extracted
 
 
-def _target(name: str, work: Path, restore_to: Settings | None) -> Path:
+def _target(name: str, work: Path, restore_to: Settings | None) -> Path | None:
+    """Where a member goes: its place in the data folder, or when only verifying nowhere (the database to ``work``,
+    to be opened and counted)."""
     if restore_to is None:
-        return work / name
+        return work / name if name == DATABASE_MEMBER else None
     if name == DATABASE_MEMBER:
         return _sqlite_path(restore_to)
     if name == SECRET_MEMBER or name.split("/", 1)[0] in FOLDERS:
@@ -225,11 +231,8 @@ def _target(name: str, work: Path, restore_to: Settings | None) -> Path:
     raise BackupError(f"the archive holds {name!r}, which no backup contains: refusing it")
 
 
-def _copy(source: IO[bytes], target: Path) -> dict:
-    """Write ``source`` to ``target`` for the owner only; returns its size and SHA-256."""
-    for folder in reversed([target.parent, *target.parent.parents]):
-        if not folder.exists():
-            folder.mkdir(mode=0o700)
+def _copy(source: IO[bytes], target: Path | None) -> dict:
+    """Write ``source`` to ``target`` (if any) for the owner only; returns its size and SHA-256."""
     digest, size = hashlib.sha256(), 0
     with _private_file(target) as out:
         while chunk := source.read(_CHUNK):
@@ -240,7 +243,15 @@ def _copy(source: IO[bytes], target: Path) -> dict:
 
 
 @contextmanager
-def _private_file(path: Path) -> Iterator[IO[bytes]]:
+def _private_file(path: Path | None) -> Iterator[IO[bytes]]:
+    """A new file readable by its owner only, in folders made for the owner only; nowhere for None."""
+    if path is None:
+        with open(os.devnull, "wb") as nowhere:
+            yield nowhere
+        return
+    for folder in reversed([path.parent, *path.parent.parents]):
+        if not folder.exists():
+            folder.mkdir(mode=0o700)
     with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as handle:
         yield handle
 
