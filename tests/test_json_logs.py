@@ -82,9 +82,11 @@ def test_an_id_from_an_untrusted_client_is_replaced(settings):
 
     settings.trusted_proxies = ["10.0.0.0/8"]  # the test client is not among them
     with TestClient(create_app(settings)) as client:
-        answers = [client.get("/health", headers={"X-Request-ID": "chosen-by-the-client"}) for _ in range(2)]
+        answers = [client.get(path, headers={"X-Request-ID": "chosen-by-the-client"})
+                   for path in ("/health", "/health", "/api/no-such-thing")]
+    assert answers[2].status_code == 404  # refusals carry their id too
     ids = [answer.headers["x-request-id"] for answer in answers]
-    assert "chosen-by-the-client" not in ids and len(set(ids)) == 2
+    assert "chosen-by-the-client" not in ids and len(set(ids)) == 3
 
 
 @pytest.mark.parametrize("log_format", ["text", "json"])
