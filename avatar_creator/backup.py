@@ -130,8 +130,10 @@ def sqlite_counts(path: Path) -> dict[str, int]:
 
 
 def _counts(database: Database) -> dict[str, int]:
+    """Rows per table of a PostgreSQL database, all counted in one snapshot (to compare after a ``pg_restore``)."""
     with database.session(write=False) as session:
-        names = sorted(inspect(session.connection()).get_table_names())
+        connection = session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+        names = sorted(inspect(connection).get_table_names())
         return {name: session.scalar(select(func.count()).select_from(table(name))) or 0 for name in names}
 
 

@@ -203,6 +203,7 @@ def test_a_corrupted_backup_fails_verify_saying_what_is_wrong(tmp_path, small_ba
 def test_with_postgresql_the_files_are_backed_up_and_the_dump_commands_printed(tmp_path, database_url, small_backup):
     manifest = backup.verify(small_backup)
     assert manifest["database"] == "postgresql" and "database/avatar-creator.db" not in manifest["members"]
+    assert manifest["tables"]["alembic_version"] == 1 and manifest["tables"]["users"] == 0  # to compare after restore
     assert manifest["postgresql"]["dump"].startswith("pg_dump --format=custom")
     assert "pg_restore" in manifest["postgresql"]["restore"] and "***" not in database_url
 
