@@ -35,6 +35,7 @@ from avatar_creator.projects.routes import router as projects_router
 from avatar_creator.providers.base import Provider
 from avatar_creator.providers.registry import providers_check
 from avatar_creator.ratelimit import RateLimiter
+from avatar_creator.request_ids import RequestIds
 from avatar_creator.request_limits import RequestLimits
 from avatar_creator.security_headers import SecurityHeaders
 from avatar_creator.settings import RATE_LIMIT_NAMES, Settings, load_settings
@@ -57,7 +58,12 @@ def create_app(settings: Settings | None = None, *, providers: dict[str, Provide
     jobs_database = Database.for_jobs(settings, workers=settings.workers)
     storage = storage or LocalStorage(settings.files_dir)
     events = build_event_sink(settings, jobs_database, queue_head=generation_service.queue_head)
-    jobs = build_runtime(settings, jobs_database, storage=storage, events=events, providers=providers)
+    rate_limiter = RateLimiter(
+        limits_by_name={name: settings.rate_limit(name) for name in RATE_LIMIT_NAMES},
+        enabled=settings.rate_limits == "on", redis_url=settings.redis_url,
+        key_prefix=settings.redis_prefix, without_redis=settings.rate_limits_without_redis)
+    jobs = build_runtime(settings, jobs_database, storage=storage, events=events, providers=providers,
+                         rate_limiter=rate_limiter)
 
     @asynccontextmanager
     async def lifespan(started: FastAPI):
@@ -80,10 +86,7 @@ def create_app(settings: Settings | None = None, *, providers: dict[str, Provide
     app.state.passwords = Passwords(time_cost=settings.argon2_time_cost, memory_kib=settings.argon2_memory_kib,
                                     parallelism=settings.argon2_parallelism,
                                     max_concurrent=settings.max_concurrent_hashes)
-    app.state.rate_limiter = RateLimiter(
-        limits_by_name={name: settings.rate_limit(name) for name in RATE_LIMIT_NAMES},
-        enabled=settings.rate_limits == "on", redis_url=settings.redis_url,
-        key_prefix=settings.redis_prefix, without_redis=settings.rate_limits_without_redis)
+    app.state.rate_limiter = rate_limiter
     app.state.storage = storage
     app.state.file_url = FileUrls(secret=settings.secret, public_url=settings.public_url)
     app.state.health = build_health(settings, jobs_database, jobs.providers)  # not a busy request pool: a real outage
@@ -104,7 +107,9 @@ def create_app(settings: Settings | None = None, *, providers: dict[str, Provide
         metrics.install(app, token=settings.metrics_token, collector=metrics.ScrapeCollector(
             metrics.queue_reader(jobs_database, lambda session: GENERATION_QUEUE.depth(session=session)),
             (lambda: broadcaster.stream_count) if broadcaster is not None else None))
-    app.add_middleware(HeadAsGet)  # outermost: everything inside sees the GET it stands for
+    app.add_middleware(HeadAsGet)  # everything inside sees the GET it stands for
+    # Outermost: every answer gets its id, and only it sees the peer before the trusted proxies' X-Forwarded-For.
+    app.add_middleware(RequestIds, trusted_proxies=settings.trusted_proxies)
     error_handlers.install(app)
     for router in (platform_router, auth_router, credits_router, projects_router, generation_router,
                    generation_sources_router, avatars_router, uploads_router, stats_router, files_router,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -57,6 +58,16 @@ def _migrate(settings: Settings) -> None:
         database.dispose()
 
 
+def _announce(settings: Settings, text: str) -> None:
+    """A long-running command's status line: a log line when the output is JSON, so every line parses."""
+    if settings.log_format == "json":
+        import logging
+
+        logging.getLogger("avatar_creator.cli").info(text)
+    else:
+        console.print(text, highlight=False)
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
@@ -76,13 +87,14 @@ def serve(
     elif workers is not None:
         overrides["workers"] = workers
     settings = _settings(**overrides)
-    logs.configure(settings.log_level)
+    logs.configure(settings.log_level, settings.log_format)
     _migrate(settings)
-    console.print(f"Avatar Creator on http://{host}:{port}  (database: {settings.engine_label}, "
-                  f"provider: {settings.provider}, workers: {settings.workers})", highlight=False)
-    # Only the trusted proxies may name the client through X-Forwarded-For (uvicorn itself would trust 127.0.0.1).
+    _announce(settings, f"Avatar Creator on http://{host}:{port}  (database: {settings.engine_label}, "
+                        f"provider: {settings.provider}, workers: {settings.workers})")
+    # The app reads X-Forwarded-For itself, from the trusted proxies only (request_ids.py); uvicorn would trust
+    # 127.0.0.1, and would hide the proxy's address from the request-id middleware.
     uvicorn.run(create_app(settings), host=host, port=port, log_config=None, timeout_graceful_shutdown=10,
-                proxy_headers=bool(settings.trusted_proxies), forwarded_allow_ips=settings.trusted_proxies or None)
+                proxy_headers=False)
 
 
 @app.command()
@@ -100,7 +112,7 @@ def worker(
     from avatar_creator.generation.runner import build_runtime
 
     settings = _settings()
-    logs.configure(settings.log_level)
+    logs.configure(settings.log_level, settings.log_format)
     _migrate(settings)
     from avatar_creator.db import Database
 
@@ -112,10 +124,10 @@ def worker(
     metrics_server = _serve_worker_metrics(settings, database, metrics_host, metrics_port) if metrics_port else None
     runtime.start()
     wake_ups = "Redis" if settings.redis_url else f"polling every {settings.worker_poll_seconds:g} s"
-    console.print(f"Worker running {concurrency} jobs at a time (database: {settings.engine_label}, "
-                  f"wake-ups: {wake_ups}, provider: {settings.provider})", highlight=False)
+    _announce(settings, f"Worker running {concurrency} jobs at a time (database: {settings.engine_label}, "
+                        f"wake-ups: {wake_ups}, provider: {settings.provider})")
     stop.wait()
-    console.print("Stopping: giving running jobs back...")
+    _announce(settings, "Stopping: giving running jobs back...")
     runtime.stop()
     if metrics_server is not None:
         metrics_server.shutdown()
@@ -313,6 +325,77 @@ def credits_show(email: str, limit: Annotated[int, typer.Option(min=1, max=200)]
         table.add_row(row.created_at.isoformat(), row.type, f"{row.amount:+d}", str(row.balance_after),
                       row.description)
     console.print(table)
+
+
+@app.command()
+def prune() -> None:
+    """Remove what the service keeps only a while (the reaper also does this hourly); print the counts."""
+    from avatar_creator import retention
+
+    settings = _settings()
+    _migrate(settings)
+    database = _database(settings)
+    try:
+        removed = retention.run(database=database, settings=settings)
+    finally:
+        database.dispose()
+    for name, count in removed.items():
+        console.print(f"{count:>8}  {name}", highlight=False)
+
+
+@app.command()
+def backup(file: Annotated[Path, typer.Argument(help="The archive to write (a new .tar.gz file).")]) -> None:
+    """Back up the running service: database (SQLite), files, secret key and a manifest, in one archive."""
+    from avatar_creator import backup as backups
+
+    settings = _settings()
+    database = _database(settings)
+    try:
+        manifest = backups.create(settings=settings, database=database, target=file)
+    except backups.BackupError as error:
+        console.print(f"[red]Backup failed:[/red] {error}", highlight=False)
+        raise typer.Exit(1) from None
+    finally:
+        database.dispose()
+    console.print(f"Backed up {len(manifest['members'])} files (the database and key included) holding "
+                  f"{sum(manifest['tables'].values())} rows to {file}.", highlight=False, soft_wrap=True)
+    if "postgresql" in manifest:
+        commands = manifest["postgresql"]
+        console.print("The database is PostgreSQL: this archive holds the files and the secret key only. Dump the "
+                      f"database now beside it (password in PGPASSWORD):\n  {commands['dump']}\nand restore it "
+                      f"with:\n  {commands['restore']}", highlight=False, soft_wrap=True)
+    if manifest["secret_key"] == "AVATAR_SECRET_KEY":
+        console.print("The signing key is AVATAR_SECRET_KEY: keep it with the backup (it is not in the archive).")
+
+
+@app.command()
+def restore(
+    file: Annotated[Path, typer.Argument(help="An archive written by 'avatar-creator backup'.")],
+    verify: Annotated[bool, typer.Option("--verify", help="Only check the archive (every checksum, the manifest, "
+                                                          "the database and its row counts); restore nothing.")]
+    = False,
+) -> None:
+    """Restore a backup into an empty data folder (AVATAR_DATA_DIR); refuses one that holds anything."""
+    from avatar_creator import backup as backups
+
+    try:
+        if verify:
+            manifest = backups.verify(file)
+        else:
+            manifest = backups.restore(file, settings=load_settings())
+    except ConfigurationError as error:
+        console.print(f"[red]Configuration error:[/red] {error}", highlight=False)
+        raise typer.Exit(2) from None
+    except backups.BackupError as error:
+        console.print(f"[red]{'Verify' if verify else 'Restore'} failed:[/red] {error}", highlight=False,
+                      soft_wrap=True)
+        raise typer.Exit(1) from None
+    done = "is sound" if verify else "restored"
+    console.print(f"Backup of {manifest['created_at']} {done}: {len(manifest['members'])} files (the database and key "
+                  f"included), {sum(manifest['tables'].values())} rows.", highlight=False, soft_wrap=True)
+    if not verify and "postgresql" in manifest:
+        console.print(f"Now restore the database dump taken with it:\n  {manifest['postgresql']['restore']}",
+                      highlight=False, soft_wrap=True)
 
 
 @storage_app.command("sweep")

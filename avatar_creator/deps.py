@@ -16,6 +16,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request, Response
 
+from avatar_creator import logs
 from avatar_creator.auth import service as auth_service
 from avatar_creator.auth.models import User
 from avatar_creator.auth.passwords import Passwords
@@ -109,9 +110,12 @@ def session_token(request: Request) -> tuple[str, bool] | None:
 
 
 def user_for_token(database: Database, token: str) -> User:
-    """The token's user, read in a short transaction of its own; the user comes back detached, fully loaded."""
+    """The token's user, read in a short transaction of its own; the user comes back detached, fully loaded. The
+    request's later log lines name the user."""
     with database.session(write=False) as session:
-        return auth_service.user_for_token(session=session, token=token)
+        user = auth_service.user_for_token(session=session, token=token)
+    logs.add_to_context(user_id=user.id)
+    return user
 
 
 def get_current_user(request: Request, database: DatabaseDep, settings: SettingsDep) -> User:

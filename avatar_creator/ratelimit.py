@@ -29,7 +29,8 @@ class RateLimiter:
                  key_prefix: str = "avatar", without_redis: WithoutRedis = "memory"):
         self.enabled = enabled
         self.without_redis = without_redis
-        self._memory = strategies.MovingWindowRateLimiter(storage.MemoryStorage())
+        self._memory_storage = storage.MemoryStorage()
+        self._memory = strategies.MovingWindowRateLimiter(self._memory_storage)
         self._redis = strategies.FixedWindowRateLimiter(storage.storage_from_string(
             redis_url, wrap_exceptions=True, socket_connect_timeout=REQUEST_TIMEOUT_S,
             socket_timeout=REQUEST_TIMEOUT_S)) if redis_url else None
@@ -73,6 +74,23 @@ class RateLimiter:
                 raise RateLimited(f"Too many requests; try again in {retry_after} s.",
                                   headers={**headers, "Retry-After": str(retry_after)})
         return headers
+
+    def forget_stale(self, *, now: float) -> int:
+        """Drop the in-memory counts whose every hit has expired by ``now`` (a Unix time); returns how many keys.
+
+        The memory storage trims expired hits only while hits keep coming, and keeps an empty list per key (per
+        address, per user) for ever: without this, a long-running process grows with every client it has seen.
+        """
+        memory = self._memory_storage
+        forgotten = 0
+        for key in list(memory.events):
+            with memory.locks[key]:
+                hits = memory.events.get(key)
+                if hits is not None and all(hit.expiry <= now for hit in hits):
+                    del memory.events[key]
+                    memory.locks.pop(key, None)  # as the storage's own expiry does
+                    forgotten += 1
+        return forgotten
 
     def clear(self, name: str, key: str) -> None:
         """Forget what ``key`` has counted against the named limit: in this process, and in Redis when it answers."""

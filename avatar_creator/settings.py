@@ -39,6 +39,7 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     metrics: Literal["on", "off"] = "off"  # GET /metrics for Prometheus (docs/metrics.md)
     metrics_token: str | None = None  # when set, /metrics wants "Authorization: Bearer <token>"
+    log_format: Literal["text", "json"] = "text"  # json: one JSON object per line, for a log system
 
     # Database waits, all bounded: a request that cannot get a connection or a lock in time answers 503 quickly
     db_pool_size: int = Field(10, ge=1, le=1000)  # connections per process for requests; job threads get their own
@@ -95,6 +96,8 @@ class Settings(BaseSettings):
     retry_base_seconds: float = Field(2.0, ge=0, le=600)  # backoff before the first retry; doubles each attempt
     retry_max_seconds: float = Field(60.0, ge=0, le=3600)
     shutdown_grace_seconds: float = Field(10.0, ge=0, le=600)  # how long running jobs get to stop at shutdown
+    # Retention (avatar_creator/retention.py): finished generations' copies of their prompts go after this many days
+    retention_generation_payload_days: int = Field(90, ge=1, le=36500)
 
     # Providers
     provider: Literal["offline", "huggingface", "diffusers"] = "offline"

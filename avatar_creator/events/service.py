@@ -6,15 +6,13 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import cast
 
-from sqlalchemy import CursorResult, delete, func, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from avatar_creator.db import utcnow
 from avatar_creator.events.models import EventRecord
 
-KEEP_FOR = timedelta(days=1)
+KEEP_FOR = timedelta(days=1)  # the replay window; older events are removed (avatar_creator/retention.py)
 _LOCK_CLASS = 0x45564E54  # "EVNT": the first key of the per-user advisory lock (a key space of its own)
 
 
@@ -91,12 +89,6 @@ def replay(*, session: Session, user_id: str, after_id: int, before_id: int | No
         query = query.where(EventRecord.id < before_id)
     rows = session.scalars(query.order_by(EventRecord.id).limit(limit))
     return [Event(id=row.id, user_id=row.user_id, kind=row.kind, payload=row.payload) for row in rows]
-
-
-def prune(*, session: Session, keep_for: timedelta = KEEP_FOR) -> int:
-    """Delete events older than ``keep_for``; returns how many went."""
-    result = session.execute(delete(EventRecord).where(EventRecord.created_at < utcnow() - keep_for))
-    return cast(CursorResult, result).rowcount
 
 
 def _user_lock_key(user_id: str) -> int:

@@ -27,7 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from avatar_creator import events as event_kinds
-from avatar_creator import metrics
+from avatar_creator import logs, metrics
 from avatar_creator.auth.models import User
 from avatar_creator.avatars import service as avatars_service
 from avatar_creator.avatars.models import Avatar
@@ -285,6 +285,10 @@ def _avatar_fields(generation: Generation) -> dict:
 
 
 def _queue(session: Session, **fields) -> Generation:
+    # The request that queued it, kept in its options (no migration) so the worker's log lines carry its id.
+    request_id = logs.context_value("request_id")
+    if request_id is not None:
+        fields["options"] = {**fields["options"], service.REQUEST_ID_OPTION: request_id}
     generation = Generation(status="pending", attempt=0, progress=0, available_at=db_now(), **fields)
     session.add(generation)
     session.flush()

@@ -11,10 +11,12 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 from PIL import Image
 from sqlalchemy.orm import Session
 
+from avatar_creator import retention
 from avatar_creator.db import Database
 from avatar_creator.events import EventSink, build_event_sink
 from avatar_creator.generation import lifecycle, service
@@ -34,6 +36,7 @@ from avatar_creator.providers.base import (
     ProviderError,
 )
 from avatar_creator.providers.registry import build_providers
+from avatar_creator.ratelimit import RateLimiter
 from avatar_creator.settings import Settings
 from avatar_creator.storage import KeyNotFound, LocalStorage, Storage
 
@@ -62,6 +65,10 @@ class GenerationJobs:
 
     def claimed(self, job: Generation) -> None:
         lifecycle.claimed(signals=self.signals, generation=job)
+
+    def log_fields(self, job: Generation) -> dict[str, str | None]:
+        return {"generation_id": job.id, "user_id": job.user_id,
+                "request_id": job.options.get(service.REQUEST_ID_OPTION)}
 
     def run(self, job: Generation, *, on_progress: Callable[[float], None],
             should_stop: Callable[[], bool]) -> Drawn:
@@ -104,9 +111,6 @@ class GenerationJobs:
         return lifecycle.fail_unclaimed(session=session, generation_id=job_id, waited_seconds=waited_seconds,
                                         signals=self.signals)
 
-    def prune(self, *, session: Session) -> None:
-        service.prune_idempotency_keys(session=session)
-
 
 def provider_request(generation: Generation, storage: Storage) -> GenerationRequest:
     """What the worker asks the provider for (with the reference's bytes, read from storage, for from-reference)."""
@@ -120,16 +124,19 @@ def provider_request(generation: Generation, storage: Storage) -> GenerationRequ
 
 def build_runtime(settings: Settings, database: Database, *, workers: int | None = None,
                   storage: Storage | None = None, events: EventSink | None = None,
-                  providers: dict[str, Provider] | None = None) -> JobRuntime:
-    """A process's jobs: Redis or in-process doorbell, the providers, local storage (unless given), and the
-    generation handler that the worker pool and the reaper run."""
+                  providers: dict[str, Provider] | None = None, rate_limiter: RateLimiter | None = None) -> JobRuntime:
+    """A process's jobs: Redis or in-process doorbell, the providers, local storage (unless given), the
+    generation handler that the worker pool and the reaper run, and the retention rules the reaper runs hourly
+    (with the process's in-memory rate-limit counts, when it has a ``rate_limiter``)."""
     events = events or build_event_sink(settings, database, queue_head=service.queue_head)
     signals = Signals(doorbell=build_doorbell(settings), events=events)
     providers = build_providers(settings) if providers is None else providers
     storage = storage or LocalStorage(settings.files_dir)
     handler = GenerationJobs(providers=providers, storage=storage, signals=signals)
     return JobRuntime(settings=settings, database=database, workers=settings.workers if workers is None else workers,
-                      signals=signals, handler=handler, providers=providers, storage=storage)
+                      signals=signals, handler=handler, providers=providers, storage=storage,
+                      housekeeping=partial(retention.run, database=database, settings=settings,
+                                           rate_limiter=rate_limiter))
 
 
 def _reference_image(key: str | None, storage: Storage) -> bytes | None:

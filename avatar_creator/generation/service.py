@@ -7,16 +7,15 @@ Plain functions on a session.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import cast
 
 from pydantic.alias_generators import to_camel
-from sqlalchemy import CursorResult, delete, func, select, tuple_
+from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session, aliased
 
 from avatar_creator.db import db_now, utcnow
 from avatar_creator.errors import NotFound
 from avatar_creator.events.schemas import QueueHead
-from avatar_creator.generation.models import STATUSES, Generation, IdempotencyKey
+from avatar_creator.generation.models import STATUSES, Generation
 from avatar_creator.generation.schemas import GenerationRead
 from avatar_creator.providers.base import AvatarAttributes
 
@@ -25,6 +24,7 @@ QUEUE_LISTED = 100  # the queue event lists this many waiting generations; later
 PANEL_STATUSES = ("processing", "pending", "failed", "cancelled")
 PANEL_ENDED_FOR = timedelta(hours=1)  # failed and cancelled work stays in the panel this long, to be retried
 PANEL_LIMIT = 20
+REQUEST_ID_OPTION = "request_id"  # in a generation's options: the request that queued it, for the logs only
 
 
 def get_owned(*, session: Session, user_id: str, generation_id: str) -> Generation:
@@ -101,7 +101,7 @@ def to_api(generation: Generation, queue_position: int | None = None) -> dict:
     """The API's generation object."""
     options = {"name": generation.name, "seed": generation.seed, "sourceType": generation.source_type,
                "fullPrompt": generation.full_prompt, "negativePrompt": generation.negative_prompt,
-               **{to_camel(key): value for key, value in generation.options.items()}}
+               **{to_camel(key): value for key, value in generation.options.items() if key != REQUEST_ID_OPTION}}
     return GenerationRead(
         id=generation.id, project_id=generation.project_id, batch_id=generation.batch_id, status=generation.status,
         progress=generation.progress, queue_position=queue_position if generation.status == "pending" else None,
@@ -111,12 +111,6 @@ def to_api(generation: Generation, queue_position: int | None = None) -> dict:
         provider=generation.provider, credit_charged=generation.cost, credit_refunded=generation.refunded,
         created_at=generation.created_at, started_at=generation.started_at, completed_at=generation.completed_at,
     ).dump()
-
-
-def prune_idempotency_keys(*, session: Session) -> int:
-    """Forget keys older than a day."""
-    result = session.execute(delete(IdempotencyKey).where(IdempotencyKey.created_at < utcnow() - IDEMPOTENCY_TTL))
-    return cast(CursorResult, result).rowcount
 
 
 def attribute_values(values: dict) -> dict:

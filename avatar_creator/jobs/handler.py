@@ -46,6 +46,10 @@ class JobHandler(Protocol):
     def claimed(self, job: Any) -> None:
         """Tell the job's owner that a worker took it (the claim has committed; no session)."""
 
+    def log_fields(self, job: Any) -> dict[str, str | None]:
+        """The ids the worker's log lines about this job carry (``logs.log_context``): the job's, its owner's, the
+        request's that queued it."""
+
     def run(self, job: Any, *, on_progress: Callable[[float], None], should_stop: Callable[[], bool]) -> Any:
         """Do a claimed job's work, outside any transaction, and return its result for ``complete``.
 
@@ -73,6 +77,3 @@ class JobHandler(Protocol):
 
     def fail_unclaimed(self, *, session: Session, job_id: str, waited_seconds: float) -> bool:
         """End a pending job that no worker claimed in ``waited_seconds`` (``NO_WORKER``)."""
-
-    def prune(self, *, session: Session) -> None:
-        """Forget what the domain keeps only for a while (the reaper calls it every few minutes)."""

@@ -21,7 +21,6 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import OperationalError
 
 from avatar_creator.db import Database, db_now
-from avatar_creator.events import service as events_service
 from avatar_creator.jobs import liveness, queue
 from avatar_creator.jobs.handler import JobHandler
 from avatar_creator.jobs.models import WorkerProcess
@@ -30,8 +29,7 @@ from avatar_creator.settings import Settings
 log = logging.getLogger("avatar_creator.jobs")
 T = TypeVar("T")
 
-FORGET_WORKERS_AFTER_S = 3600.0  # registry rows of workers silent this long are removed
-PRUNE_EVERY_S = 300.0  # idempotency keys and stale worker rows are pruned this often, not every pass
+HOUSEKEEPING_EVERY_S = 3600.0  # retention (what the service keeps only a while) runs this often, not every pass
 
 
 @dataclass
@@ -75,18 +73,13 @@ def reap_once(*, database: Database, settings: Settings, handler: JobHandler, ba
     return report
 
 
-def prune(*, database: Database, handler: JobHandler) -> None:
-    """Forget what the handler keeps only a while, events older than a day and workers silent for an hour."""
-    with database.session() as session:
-        handler.prune(session=session)
-        events_service.prune(session=session)
-        session.execute(delete(WorkerProcess).where(WorkerProcess.heartbeat_at < db_now(-FORGET_WORKERS_AFTER_S)))
-
-
 class Reaper:
-    """Runs ``reap_once`` every ``AVATAR_REAPER_INTERVAL_SECONDS`` in a daemon thread."""
+    """Runs ``reap_once`` every ``AVATAR_REAPER_INTERVAL_SECONDS`` in a daemon thread, and ``housekeeping`` (the
+    retention rules, ``avatar_creator.retention``) at start and then hourly."""
 
-    def __init__(self, *, database: Database, settings: Settings, handler: JobHandler):
+    def __init__(self, *, database: Database, settings: Settings, handler: JobHandler,
+                 housekeeping: Callable[[], object] | None = None):
+        self._housekeeping = housekeeping
         self._database = database
         self._settings = settings
         self._handler = handler
@@ -106,15 +99,16 @@ class Reaper:
             self._thread.join(timeout)
 
     def _run(self, stopping: threading.Event) -> None:
-        last_prune = 0.0
+        last_housekeeping: float | None = None
         failing = False
         while not stopping.is_set():
             try:
                 reap_once(database=self._database, settings=self._settings, handler=self._handler,
                           backoff=self._backoff)
-                if time.monotonic() - last_prune > PRUNE_EVERY_S:
-                    prune(database=self._database, handler=self._handler)
-                    last_prune = time.monotonic()
+                due = last_housekeeping is None or time.monotonic() - last_housekeeping > HOUSEKEEPING_EVERY_S
+                if self._housekeeping is not None and due:
+                    self._housekeeping()
+                    last_housekeeping = time.monotonic()
                 failing = False
             except Exception as error:  # the database may be down: say so once, keep trying
                 if not failing:

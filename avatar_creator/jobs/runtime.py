@@ -8,6 +8,7 @@ handler. The same doorbell, events, providers and storage serve the routes.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 from avatar_creator.db import Database
 from avatar_creator.jobs import queue
@@ -28,13 +29,14 @@ class JobRuntime:
     """
 
     def __init__(self, *, settings: Settings, database: Database, workers: int, signals: queue.Signals,
-                 handler: JobHandler, providers: dict[str, Provider], storage: Storage):
+                 handler: JobHandler, providers: dict[str, Provider], storage: Storage,
+                 housekeeping: Callable[[], object] | None = None):
         self.settings = settings
         self.signals = signals
         self.handler = handler
         self.providers = providers
         self.storage = storage
-        self.reaper = Reaper(database=database, settings=settings, handler=handler)
+        self.reaper = Reaper(database=database, settings=settings, handler=handler, housekeeping=housekeeping)
         self.pool = WorkerPool(database=database, settings=settings, handler=handler, doorbell=signals.doorbell,
                                concurrency=workers) if workers > 0 else None
         self._users = 0

@@ -17,7 +17,7 @@ from typing import Any, cast
 
 from sqlalchemy import CursorResult, delete, insert, update
 
-from avatar_creator import metrics
+from avatar_creator import logs, metrics
 from avatar_creator.db import Database, db_now, new_id
 from avatar_creator.jobs import liveness, queue
 from avatar_creator.jobs.doorbell import Doorbell
@@ -104,13 +104,15 @@ class WorkerPool:
             if job is None:
                 self._doorbell.wait(self._settings.worker_poll_seconds)
                 continue
-            self._handler.claimed(job)
-            flight = Flight(queue.Attempt(job.id, job.attempt))
-            self._flights[flight.attempt] = flight
-            try:
-                self._run(job, flight)
-            finally:
-                del self._flights[flight.attempt]
+            with logs.log_context(**self._handler.log_fields(job)):
+                self._handler.claimed(job)
+                flight = Flight(queue.Attempt(job.id, job.attempt))
+                self._flights[flight.attempt] = flight
+                log.info("job %s: attempt %d started", job.id, job.attempt)
+                try:
+                    self._run(job, flight)
+                finally:
+                    del self._flights[flight.attempt]
 
     def _run(self, job: Any, flight: Flight) -> None:
         try:
@@ -139,7 +141,9 @@ class WorkerPool:
             self._finish_with_error(job, flight, JobFailed(
                 INTERNAL, f"Could not save the result: {type(error).__name__}.", retryable=True))
             return
-        if not done:
+        if done:
+            log.info("job %s: attempt %d completed", job.id, flight.attempt.number)
+        else:
             log.info("job %s: no longer this worker's (cancelled or reassigned); result discarded", job.id)
 
     def _finish_with_error(self, job: Any, flight: Flight, error: JobFailed) -> None:
@@ -150,8 +154,11 @@ class WorkerPool:
                     delay = self._backoff.seconds(flight.attempt.number, at_least=error.retry_after)
                     self._handler.retry_later(session=session, attempt=flight.attempt, delay_seconds=delay,
                                               error=error)
+                    log.info("job %s: attempt %d failed (%s); retrying in %.1f s", job.id, flight.attempt.number,
+                             error.code, delay)
                 else:
                     self._handler.fail(session=session, attempt=flight.attempt, error=error)
+                    log.info("job %s: attempt %d failed (%s)", job.id, flight.attempt.number, error.code)
         except Exception:  # the lease will run out and the reaper will finish the job
             log.exception("job %s: could not record the failure %s", job.id, error.code)
 
