@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from pathlib import Path
@@ -240,6 +241,7 @@ def test_the_dashboard_and_docs_name_only_metrics_a_scrape_has_and_the_docs_list
         return re.sub(r"_(total|bucket|count|sum)$", "", name)
 
     dashboard = (ROOT / "docs" / "grafana-dashboard.json").read_text()
+    assert all(panel["targets"] for panel in json.loads(dashboard)["panels"])
     assert {family(name) for name in re.findall(r"\b(?:avatar|process)_\w+", dashboard)} - families == set()
     documented = re.findall(r"^\| `(avatar_\w+)`", (ROOT / "docs" / "metrics.md").read_text(), re.MULTILINE)
     assert sorted(family(name) for name in documented) == sorted(name for name in families
