@@ -35,7 +35,7 @@ from avatar_creator.providers.base import (
 )
 from avatar_creator.providers.registry import build_providers
 from avatar_creator.settings import Settings
-from avatar_creator.storage import KeyNotFound, LocalStorage, Storage
+from avatar_creator.storage import KeyNotFound, Storage, build_storage
 
 
 @dataclass(frozen=True)
@@ -121,12 +121,12 @@ def provider_request(generation: Generation, storage: Storage) -> GenerationRequ
 def build_runtime(settings: Settings, database: Database, *, workers: int | None = None,
                   storage: Storage | None = None, events: EventSink | None = None,
                   providers: dict[str, Provider] | None = None) -> JobRuntime:
-    """A process's jobs: Redis or in-process doorbell, the providers, local storage (unless given), and the
+    """A process's jobs: Redis or in-process doorbell, the providers, the configured storage (unless given), and the
     generation handler that the worker pool and the reaper run."""
     events = events or build_event_sink(settings, database, queue_head=service.queue_head)
     signals = Signals(doorbell=build_doorbell(settings), events=events)
     providers = build_providers(settings) if providers is None else providers
-    storage = storage or LocalStorage(settings.files_dir)
+    storage = storage or build_storage(settings)
     handler = GenerationJobs(providers=providers, storage=storage, signals=signals)
     return JobRuntime(settings=settings, database=database, workers=settings.workers if workers is None else workers,
                       signals=signals, handler=handler, providers=providers, storage=storage)
