@@ -57,7 +57,7 @@ class S3Storage(Storage):
         self.redirect_seconds = redirect_seconds
         config = Config(
             retries={"mode": "standard", "max_attempts": 4},  # backoff with jitter on throttling and 5xx
-            connect_timeout=5, read_timeout=30, max_pool_connections=32,
+            connect_timeout=5, read_timeout=30, max_pool_connections=32, signature_version="s3v4",
             # Path-style URLs and checksums only where required: what MinIO, R2 and Ceph accept.
             s3={"addressing_style": "path" if endpoint_url else "auto"},
             request_checksum_calculation="when_required", response_checksum_validation="when_required")
