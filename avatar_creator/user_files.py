@@ -28,6 +28,9 @@ router = APIRouter(tags=["files"])
 CONTENT_TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
 CACHE_CONTROL = f"private, max-age={signing.BUCKET_SECONDS}"
 REDIRECT_CACHE_CONTROL = "private, max-age=60"
+# What ``file_response`` answers, for the routes that return it.
+FILE_RESPONSES = {**binary(*CONTENT_TYPES.values()), 206: {"description": "The byte range the Range header asked for."},
+                  302: {"description": "With AVATAR_S3_REDIRECT=on: to a presigned URL of the file, valid minutes."}}
 _CHUNK_BYTES = 256 * 1024
 _RANGE = re.compile(r"bytes=(\d{0,18})-(\d{0,18})")
 
@@ -66,9 +69,7 @@ def file_response(request: Request, storage: Storage, key: str, *, headers: dict
                              media_type=content_type, headers=common, background=BackgroundTask(handle.close))
 
 
-@router.get("/uploads/{key:path}", responses={
-    **binary(*CONTENT_TYPES.values()), 206: {"description": "The byte range the Range header asked for."},
-    302: {"description": "With AVATAR_S3_REDIRECT=on: to a presigned URL of the file, valid for minutes."}})
+@router.get("/uploads/{key:path}", responses=FILE_RESPONSES)
 def serve_file(key: str, request: Request, file_urls: FileUrlsDep, storage: StorageDep, database: DatabaseDep,
                exp: str | None = None, sig: str | None = None) -> Response:
     try:

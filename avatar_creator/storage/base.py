@@ -81,7 +81,8 @@ class Storage(abc.ABC):
     """Files addressed by keys (see ``validate_key``), read and written whole as bytes.
 
     Every method raises ``InvalidKey`` for a key that ``validate_key`` refuses, or that would leave the store (a
-    symbolic link pointing outside it, for a folder). Implementations must be safe to call from many threads.
+    symbolic link pointing outside it, for a folder), and an ``OSError`` (``StorageUnavailable`` for a remote store)
+    when the store cannot be used now. Implementations must be safe to call from many threads.
     """
 
     @abc.abstractmethod
