@@ -1,9 +1,11 @@
 """Three hosts for real: two ``serve --no-worker`` and one ``worker``, each with its own data folder, sharing only
 PostgreSQL, Redis and an S3 bucket (moto's server over HTTP). A file written on one host is served by another, lands
-in a ZIP made by a third, and is deleted from the bucket by whichever gets the request."""
+in a ZIP made by a third, and is deleted from the bucket by whichever gets the request. And one API streaming many
+simultaneous reads from the bucket."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import os
 import subprocess
@@ -17,6 +19,7 @@ import pytest
 
 from avatar_creator.user_files import CONTENT_TYPES
 from tests.support.factories import create_project, register, wait_for_generations
+from tests.support.load import deployment
 from tests.support.processes import ServiceProcess, free_port, serve, service_env, wait_until_serving
 from tests.support.references import FIELDS, from_reference
 from tests.support.s3 import S3Bucket
@@ -109,3 +112,41 @@ def test_files_cross_hosts_through_the_bucket(tmp_path, database_url, redis_url,
         two.close()
         for process in (*apis, worker):
             process.stop()
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_many_simultaneous_reads_stream_from_the_bucket(tmp_path, database_url, s3_bucket):
+    """300 GETs, ranged GETs and HEADs of four files at the same instant, from one asyncio client: every answer whole
+    and right, none a 5xx (HEADs and ranges leave no S3 connection held)."""
+    with deployment(tmp_path / "data", database_url, max_requests_per_client=1000, **s3_bucket.settings) as service, \
+            httpx.Client(base_url=service.base_url, timeout=30) as http:
+        user = register(http)
+        project = create_project(http, user["headers"])
+        urls = []
+        for seed in range(4):
+            reply = upload(http, user, project["id"], jpeg(seed=seed))
+            assert reply.status_code == 201, reply.text
+            urls.append(reply.json()["avatar"]["baseImageUrl"])
+        files = {url: s3_bucket.objects()[key_of(url)] for url in urls}
+        assert no_user_files(tmp_path / "data")
+
+        async def burst() -> list[tuple[str, str, dict, httpx.Response]]:
+            limits = httpx.Limits(max_connections=None, max_keepalive_connections=None)
+            async with httpx.AsyncClient(base_url=service.base_url, timeout=60, limits=limits) as client:
+                asks = [(method, url, headers) for url in urls for _ in range(25)
+                        for method, headers in (("GET", {}), ("GET", {"Range": "bytes=100-4195"}), ("HEAD", {}))]
+                answers = await asyncio.gather(*(client.request(method, url, headers=headers)
+                                                 for method, url, headers in asks))
+            return [(*ask, answer) for ask, answer in zip(asks, answers, strict=True)]
+
+        answers = asyncio.run(burst())
+    assert len(answers) == 300
+    for method, url, headers, answer in answers:
+        data = files[url]
+        if method == "HEAD":
+            assert (answer.status_code, answer.content) == (200, b"")
+            assert answer.headers["content-length"] == str(len(data))
+        elif headers:
+            assert (answer.status_code, answer.content) == (206, data[100:4196])
+        else:
+            assert (answer.status_code, answer.content) == (200, data)
