@@ -5,6 +5,7 @@ multipart uploads, presigned redirects, outages as ``StorageUnavailable``, the s
 from __future__ import annotations
 
 import os
+import sys
 
 import httpx
 import pytest
@@ -182,3 +183,12 @@ def test_a_read_of_a_deleted_object_is_key_not_found(s3_bucket):
     with pytest.raises(KeyNotFound):
         storage.read("u/a/x.jpg")
     assert storage.delete("u/a/x.jpg") is False
+
+
+def test_without_boto3_the_error_names_the_extra(tmp_path, s3_bucket, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setitem(sys.modules, "boto3", None)  # as if the s3 extra were not installed
+    with pytest.raises(ConfigurationError, match=r"pip install 'avatar-creator\[s3\]'"):
+        s3_storage(s3_bucket)
+    result = CliRunner().invoke(cli, ["serve"], env=cli_env(tmp_path, s3_bucket))
+    assert result.exit_code == 2 and "AVATAR_STORAGE=s3 needs boto3" in said(result)
