@@ -61,8 +61,11 @@ class S3Storage(Storage):
             # Path-style URLs and checksums only where required: what MinIO, R2 and Ceph accept.
             s3={"addressing_style": "path" if endpoint_url else "auto"},
             request_checksum_calculation="when_required", response_checksum_validation="when_required")
-        self._client = boto3.session.Session().client("s3", endpoint_url=endpoint_url, region_name=region,
-                                                      config=config)
+        session = boto3.session.Session()
+        self._client = session.client("s3", endpoint_url=endpoint_url, region_name=region, config=config)
+        # verify() answers readiness probes, which time out in seconds: one quick try, no backoff.
+        self._probe = session.client("s3", endpoint_url=endpoint_url, region_name=region, config=config.merge(
+            Config(retries={"mode": "standard", "max_attempts": 1}, connect_timeout=2, read_timeout=5)))
         self._transfer = TransferConfig(multipart_threshold=multipart_bytes, multipart_chunksize=multipart_bytes)
 
     def __repr__(self) -> str:
@@ -147,7 +150,7 @@ class S3Storage(Storage):
 
         where = f"bucket {self.bucket!r}" + (f" at {self.endpoint_url}" if self.endpoint_url else "")
         try:
-            self._client.head_bucket(Bucket=self.bucket)
+            self._probe.head_bucket(Bucket=self.bucket)
         except NoCredentialsError as error:
             raise StorageUnavailable("no AWS credentials found", fix=_MISSING_CREDENTIALS_FIX) from error
         except ClientError as error:
