@@ -1,5 +1,6 @@
 """S3Storage beyond the shared contract (tests/test_storage.py), against moto's server over HTTP: key prefixes,
-multipart uploads, presigned redirects, outages as ``StorageUnavailable``, the start-up refusals, readiness, and
+multipart uploads, presigned redirects, outages as ``StorageUnavailable`` (an upload meanwhile: a 503 that changes
+nothing), the start-up refusals, readiness, and
 ``avatar-creator storage copy``."""
 
 from __future__ import annotations
@@ -18,9 +19,11 @@ from avatar_creator.errors import ConfigurationError
 from avatar_creator.settings import load_settings
 from avatar_creator.storage import KeyNotFound, LocalStorage, StorageUnavailable, build_storage
 from avatar_creator.storage.s3 import S3Storage
+from tests.support.factories import create_project, register
 from tests.support.processes import free_port
 from tests.support.s3 import MotoServer, S3Bucket
 from tests.support.settings import make_settings
+from tests.support.uploads import API, jpeg, upload
 
 
 def s3_storage(bucket: S3Bucket, **options) -> S3Storage:
@@ -192,3 +195,16 @@ def test_without_boto3_the_error_names_the_extra(tmp_path, s3_bucket, monkeypatc
         s3_storage(s3_bucket)
     result = CliRunner().invoke(cli, ["serve"], env=cli_env(tmp_path, s3_bucket))
     assert result.exit_code == 2 and "AVATAR_STORAGE=s3 needs boto3" in said(result)
+
+
+def test_an_upload_while_the_bucket_is_unreachable_is_a_503_that_changes_nothing(tmp_path, database_url, s3_bucket):
+    dead = {**s3_bucket.settings, "s3_endpoint_url": f"http://127.0.0.1:{free_port()}"}
+    with TestClient(create_app(make_settings(tmp_path, database_url, **dead))) as client:
+        user = register(client)
+        project = create_project(client, user["headers"])
+        before = client.get("/api/auth/me", headers=user["headers"]).json()["data"]["user"]
+        reply = upload(client, user, project["id"], jpeg())
+        assert reply.status_code == 503 and reply.json()["error"]["code"] == "SERVICE_UNAVAILABLE"
+        assert reply.headers["retry-after"] == "5"
+        assert client.get("/api/auth/me", headers=user["headers"]).json()["data"]["user"] == before
+        assert client.get(f"{API}/avatars", headers=user["headers"]).json()["avatars"] == []
