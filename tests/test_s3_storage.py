@@ -1,7 +1,6 @@
 """S3Storage beyond the shared contract (tests/test_storage.py), against moto's server over HTTP: key prefixes,
 multipart uploads, presigned redirects, outages as ``StorageUnavailable`` (an upload meanwhile: a 503 that changes
-nothing), the start-up refusals, readiness, and
-``avatar-creator storage copy``."""
+nothing), the start-up refusals, readiness, and ``avatar-creator storage copy``."""
 
 from __future__ import annotations
 
