@@ -41,7 +41,7 @@ from avatar_creator.security_headers import SecurityHeaders
 from avatar_creator.settings import RATE_LIMIT_NAMES, Settings, load_settings
 from avatar_creator.signing import FileUrls
 from avatar_creator.stats_routes import router as stats_router
-from avatar_creator.storage import LocalStorage, Storage
+from avatar_creator.storage import Storage, build_storage
 from avatar_creator.timing import ServerTiming
 from avatar_creator.user_files import router as files_router
 
@@ -56,7 +56,7 @@ def create_app(settings: Settings | None = None, *, providers: dict[str, Provide
     settings.prepare()
     database = Database.for_requests(settings)
     jobs_database = Database.for_jobs(settings, workers=settings.workers)
-    storage = storage or LocalStorage(settings.files_dir)
+    storage = storage or build_storage(settings)
     events = build_event_sink(settings, jobs_database, queue_head=generation_service.queue_head)
     rate_limiter = RateLimiter(
         limits_by_name={name: settings.rate_limit(name) for name in RATE_LIMIT_NAMES},
@@ -89,7 +89,8 @@ def create_app(settings: Settings | None = None, *, providers: dict[str, Provide
     app.state.rate_limiter = rate_limiter
     app.state.storage = storage
     app.state.file_url = FileUrls(secret=settings.secret, public_url=settings.public_url)
-    app.state.health = build_health(settings, jobs_database, jobs.providers)  # not a busy request pool: a real outage
+    # On the jobs' pool, not the busy request pool: a failing check is a real outage.
+    app.state.health = build_health(settings, jobs_database, jobs.providers, storage)
 
     # Innermost of the middlewares, so its refusals still get their CORS and timing headers; before every route.
     app.add_middleware(RequestLimits, max_body_bytes=settings.max_json_bytes,
@@ -120,12 +121,13 @@ def create_app(settings: Settings | None = None, *, providers: dict[str, Provide
     return app
 
 
-def build_health(settings: Settings, database: Database, providers: dict[str, Provider]) -> health.HealthRegistry:
+def build_health(settings: Settings, database: Database, providers: dict[str, Provider],
+                 storage: Storage) -> health.HealthRegistry:
     """The checks readiness and ``doctor`` run; worker, provider and storage are reported, never gating."""
     registry = health.HealthRegistry()
     registry.register("database", health.database_check(database), gating=True)
     registry.register("redis", health.redis_check(settings), gating=True)
-    registry.register("storage", health.storage_check(settings), gating=False)
+    registry.register("storage", health.storage_check(storage), gating=False)
     registry.register("worker", worker_check(database, settings), gating=False)
     registry.register("provider", providers_check(providers, settings.provider), gating=False)
     return registry

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import sys
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -13,13 +14,16 @@ from rich.table import Table
 from avatar_creator.errors import AppError, ConfigurationError
 from avatar_creator.settings import Settings, load_settings
 
+if TYPE_CHECKING:
+    from avatar_creator.storage import Storage
+
 app = typer.Typer(help="Avatar Creator: serve the API, run workers and manage the service.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
 users_app = typer.Typer(help="Manage user accounts.", no_args_is_help=True)
 credits_app = typer.Typer(help="Grant and inspect credits.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
 app.add_typer(credits_app, name="credits")
-storage_app = typer.Typer(help="Check stored files against the database.", no_args_is_help=True)
+storage_app = typer.Typer(help="Check stored files against the database; copy them to S3.", no_args_is_help=True)
 app.add_typer(storage_app, name="storage")
 console = Console()
 
@@ -33,6 +37,30 @@ def _settings(**overrides: object) -> Settings:
     except ConfigurationError as error:
         console.print(f"[red]Configuration error:[/red] {error}", highlight=False)
         raise typer.Exit(2) from None
+
+
+def _built_storage(settings: Settings, *, s3: bool = False) -> Storage:
+    """The storage AVATAR_STORAGE names (the AVATAR_S3_* bucket with ``s3``), or one line and exit code 2."""
+    from avatar_creator.storage import build_s3_storage, build_storage
+
+    try:
+        return build_s3_storage(settings) if s3 else build_storage(settings)
+    except ConfigurationError as error:
+        console.print(f"[red]Configuration error:[/red] {error}", highlight=False)
+        raise typer.Exit(2) from None
+
+
+def _storage(settings: Settings, *, s3: bool = False) -> Storage:
+    """``_built_storage``, reached once: a missing bucket or refused credentials are one line and exit code 2."""
+    from avatar_creator.storage import StorageUnavailable
+
+    storage = _built_storage(settings, s3=s3)
+    try:
+        storage.verify()
+    except StorageUnavailable as error:
+        console.print(f"[red]Storage error:[/red] {error}. Fix: {error.fix}", highlight=False)
+        raise typer.Exit(2) from None
+    return storage
 
 
 def _database(settings: Settings):
@@ -88,13 +116,14 @@ def serve(
         overrides["workers"] = workers
     settings = _settings(**overrides)
     logs.configure(settings.log_level, settings.log_format)
+    storage = _storage(settings)
     _migrate(settings)
     _announce(settings, f"Avatar Creator on http://{host}:{port}  (database: {settings.engine_label}, "
-                        f"provider: {settings.provider}, workers: {settings.workers})")
+                        f"provider: {settings.provider}, workers: {settings.workers}, files: {settings.storage})")
     # The app reads X-Forwarded-For itself, from the trusted proxies only (request_ids.py); uvicorn would trust
     # 127.0.0.1, and would hide the proxy's address from the request-id middleware.
-    uvicorn.run(create_app(settings), host=host, port=port, log_config=None, timeout_graceful_shutdown=10,
-                proxy_headers=False)
+    uvicorn.run(create_app(settings, storage=storage), host=host, port=port, log_config=None,
+                timeout_graceful_shutdown=10, proxy_headers=False)
 
 
 @app.command()
@@ -113,11 +142,12 @@ def worker(
 
     settings = _settings()
     logs.configure(settings.log_level, settings.log_format)
+    storage = _storage(settings)
     _migrate(settings)
     from avatar_creator.db import Database
 
     database = Database.for_jobs(settings, workers=concurrency)
-    runtime = build_runtime(settings, database, workers=concurrency)
+    runtime = build_runtime(settings, database, workers=concurrency, storage=storage)
     stop = threading.Event()
     for signal_number in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signal_number, lambda *_: stop.set())
@@ -209,7 +239,7 @@ def doctor() -> None:
     settings = _settings()
     database = _database(settings)
     try:
-        ready, results = build_health(settings, database, build_providers(settings)).run()
+        ready, results = build_health(settings, database, build_providers(settings), _built_storage(settings)).run()
     finally:
         database.dispose()
     table = Table("check", "status", "detail", "fix")
@@ -406,10 +436,9 @@ def storage_sweep(
 ) -> None:
     """Report files no avatar refers to and avatars whose file is missing; exit 1 while any remain."""
     from avatar_creator.avatars.sweep import sweep
-    from avatar_creator.storage import LocalStorage
 
     report = _with_session(lambda session, settings: sweep(
-        session=session, storage=LocalStorage(settings.files_dir), min_age_seconds=min_age, fix=fix))
+        session=session, storage=_storage(settings), min_age_seconds=min_age, fix=fix))
     for key in report.orphan_files:
         console.print(f"orphan file: {key}{' (removed)' if key in report.removed else ''}", highlight=False,
                       soft_wrap=True)
@@ -418,6 +447,39 @@ def storage_sweep(
     console.print(f"{len(report.orphan_files)} orphan files ({len(report.removed)} removed), "
                   f"{len(report.missing_files)} missing files, {report.recent_unreferenced} recent files spared.")
     if len(report.orphan_files) > len(report.removed) or report.missing_files:
+        raise typer.Exit(1)
+
+
+class CopyTarget(StrEnum):
+    s3 = "s3"
+
+
+@storage_app.command("copy")
+def storage_copy(
+    to: Annotated[CopyTarget, typer.Option("--to", help="s3: the bucket the AVATAR_S3_* settings name.")],
+) -> None:
+    """Copy the data folder's files to the bucket; run it again to resume. It switches nothing: set AVATAR_STORAGE=s3
+    afterwards (and copy again, for the files written meanwhile)."""
+    from avatar_creator.storage import LocalStorage, StorageUnavailable
+    from avatar_creator.storage.copy import copy_files
+
+    settings = _settings()
+    if not settings.s3_bucket:
+        console.print("[red]Configuration error:[/red] AVATAR_S3_BUCKET: set it to the bucket to copy to",
+                      highlight=False)
+        raise typer.Exit(2)
+    target = _storage(settings, s3=True)
+    console.print(f"Copying {settings.files_dir} to {target!r}...", highlight=False)
+    try:
+        report = copy_files(source=LocalStorage(settings.files_dir), target=target)
+    except StorageUnavailable as error:
+        console.print(f"[red]Stopped:[/red] {error}; run the command again to resume.", highlight=False)
+        raise typer.Exit(1) from None
+    for key in report.mismatched:
+        console.print(f"size differs after copying: {key}", highlight=False, soft_wrap=True)
+    console.print(f"{report.copied} files copied ({report.copied_bytes} bytes), {report.skipped} already there, "
+                  f"{len(report.mismatched)} with a different size.", highlight=False)
+    if report.mismatched:
         raise typer.Exit(1)
 
 

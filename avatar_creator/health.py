@@ -9,7 +9,8 @@ from dataclasses import asdict, dataclass
 from sqlalchemy import text
 
 from avatar_creator.db import Database
-from avatar_creator.settings import Settings, ensure_writable
+from avatar_creator.settings import Settings
+from avatar_creator.storage import Storage, StorageUnavailable
 
 
 @dataclass(frozen=True)
@@ -84,15 +85,12 @@ def redis_check(settings: Settings) -> Check:
     return check
 
 
-def storage_check(settings: Settings) -> Check:
+def storage_check(storage: Storage) -> Check:
     def check() -> CheckResult:
-        folder = settings.files_dir
         try:
-            ensure_writable(folder)
-        except OSError as error:
-            return CheckResult(False, f"cannot write to {folder}: {error.strerror}",
-                               fix="Make AVATAR_DATA_DIR writable by the service's user, or point it elsewhere.")
-        return CheckResult(True, f"{folder} writable")
+            return CheckResult(True, storage.verify())
+        except StorageUnavailable as error:
+            return CheckResult(False, str(error), fix=error.fix)
     return check
 
 

@@ -9,7 +9,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from avatar_creator.errors import ConfigurationError
@@ -84,6 +84,13 @@ class Settings(BaseSettings):
     storage_quota_bytes: int = Field(1024**3, ge=0)
     max_upload_bytes: int = Field(10 * 1024 * 1024, ge=1)
     max_json_bytes: int = Field(1024 * 1024, ge=1)  # every body that is not multipart: JSON, web forms
+    # Where files live: data_dir/files ("local") or an S3-compatible bucket ("s3", credentials from the AWS variables)
+    storage: Literal["local", "s3"] = "local"
+    s3_bucket: str = Field("", validate_default=True)
+    s3_endpoint_url: str | None = None  # MinIO, R2, Ceph...; unset: AWS
+    s3_region: str | None = None
+    s3_prefix: str = ""  # keys go under this folder of the bucket, so deployments can share one
+    s3_redirect: Literal["on", "off"] = "off"  # on: files answer a 302 to a short-lived presigned URL
 
     # Jobs
     workers: int = Field(2, ge=0, le=64)
@@ -171,6 +178,20 @@ class Settings(BaseSettings):
         except ValueError as error:
             raise ValueError(f"{value!r} is not a rate limit like '10/minute'") from error
         return value
+
+    @field_validator("s3_bucket")
+    @classmethod
+    def _check_s3_bucket(cls, value: str, info: ValidationInfo) -> str:
+        if info.data.get("storage") == "s3" and not value:
+            raise ValueError("must be set when AVATAR_STORAGE=s3")
+        return value
+
+    @field_validator("s3_endpoint_url")
+    @classmethod
+    def _check_s3_endpoint_url(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value or None
 
     @field_validator("secret_key")
     @classmethod

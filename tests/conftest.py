@@ -28,7 +28,7 @@ REDIS_URL = os.environ.get("AVATAR_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 RUN_ID = secrets.token_hex(4)
 
 # Fixtures shared across folders, from plain helper modules.
-pytest_plugins = ["tests.support.huggingface", "tests.support.jobs"]
+pytest_plugins = ["tests.support.huggingface", "tests.support.jobs", "tests.support.s3"]
 
 
 class PostgresServer:

@@ -22,7 +22,7 @@ from avatar_creator.deps import CurrentUser, DatabaseDep, FileUrlsDep, SignalsDe
 from avatar_creator.generation import requests
 from avatar_creator.openapi import binary
 from avatar_creator.projects import service as projects_service
-from avatar_creator.user_files import CONTENT_TYPES, file_response
+from avatar_creator.user_files import FILE_RESPONSES, file_response
 
 router = APIRouter(prefix="/api/apps/avatar-creator", tags=["avatars"])
 
@@ -68,7 +68,7 @@ def delete_avatar(avatar_id: str, user: CurrentUser, database: DatabaseDep, stor
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/avatars/{avatar_id}/download", responses=binary(*CONTENT_TYPES.values()))
+@router.get("/avatars/{avatar_id}/download", responses=FILE_RESPONSES)
 def download_avatar(avatar_id: str, request: Request, user: CurrentUser, database: DatabaseDep,
                     storage: StorageDep) -> Response:
     with database.session(write=False) as session:

@@ -38,7 +38,7 @@ from avatar_creator.providers.base import (
 from avatar_creator.providers.registry import build_providers
 from avatar_creator.ratelimit import RateLimiter
 from avatar_creator.settings import Settings
-from avatar_creator.storage import KeyNotFound, LocalStorage, Storage
+from avatar_creator.storage import KeyNotFound, Storage, build_storage
 
 
 @dataclass(frozen=True)
@@ -125,13 +125,13 @@ def provider_request(generation: Generation, storage: Storage) -> GenerationRequ
 def build_runtime(settings: Settings, database: Database, *, workers: int | None = None,
                   storage: Storage | None = None, events: EventSink | None = None,
                   providers: dict[str, Provider] | None = None, rate_limiter: RateLimiter | None = None) -> JobRuntime:
-    """A process's jobs: Redis or in-process doorbell, the providers, local storage (unless given), the
+    """A process's jobs: Redis or in-process doorbell, the providers, the configured storage (unless given), the
     generation handler that the worker pool and the reaper run, and the retention rules the reaper runs hourly
     (with the process's in-memory rate-limit counts, when it has a ``rate_limiter``)."""
     events = events or build_event_sink(settings, database, queue_head=service.queue_head)
     signals = Signals(doorbell=build_doorbell(settings), events=events)
     providers = build_providers(settings) if providers is None else providers
-    storage = storage or LocalStorage(settings.files_dir)
+    storage = storage or build_storage(settings)
     handler = GenerationJobs(providers=providers, storage=storage, signals=signals)
     return JobRuntime(settings=settings, database=database, workers=settings.workers if workers is None else workers,
                       signals=signals, handler=handler, providers=providers, storage=storage,

@@ -116,3 +116,34 @@ def test_deleted_avatar_files_are_gone(client, user, project):
     assert client.get(avatar["thumbnailUrl"], headers=user["headers"]).status_code == 404
     other = create_project(client, user["headers"], name="Other")
     assert create_avatar(client, user, other["id"])["baseImageUrl"] != avatar["baseImageUrl"]
+
+
+def test_byte_ranges(client, avatar):
+    whole = client.get(avatar["baseImageUrl"])
+    size, etag = len(whole.content), whole.headers["etag"]
+    assert whole.headers["accept-ranges"] == "bytes" and int(whole.headers["content-length"]) == size
+    last = size - 1
+    for header, start, end in [("bytes=0-99", 0, 99), ("bytes=100-", 100, last), ("bytes=-50", size - 50, last),
+                               ("bytes=10-999999999", 10, last), (f"bytes={last}-{last}", last, last)]:
+        part = client.get(avatar["baseImageUrl"], headers={"Range": header})
+        assert part.status_code == 206, header
+        assert part.content == whole.content[start:end + 1], header
+        assert part.headers["content-range"] == f"bytes {start}-{end}/{size}"
+        assert int(part.headers["content-length"]) == end - start + 1
+    matching = client.get(avatar["baseImageUrl"], headers={"Range": "bytes=0-9", "If-Range": etag})
+    assert matching.status_code == 206 and matching.content == whole.content[:10]
+    # Anything else is answered whole, as HTTP allows: past the end, several ranges, other units, a stale If-Range.
+    for headers in [{"Range": f"bytes={size}-"}, {"Range": "bytes=0-1,5-6"}, {"Range": "items=0-1"},
+                    {"Range": "bytes=-"}, {"Range": "bytes=9-3"}, {"Range": "bytes=0-9", "If-Range": '"other"'}]:
+        answer = client.get(avatar["baseImageUrl"], headers=headers)
+        assert (answer.status_code, answer.content) == (200, whole.content), headers
+        assert "content-range" not in answer.headers
+
+
+def test_head_answers_the_headers_alone(client, avatar):
+    whole = client.get(avatar["baseImageUrl"])
+    head = client.head(avatar["baseImageUrl"])
+    assert head.status_code == 200 and head.content == b""
+    assert head.headers["content-length"] == str(len(whole.content)) and head.headers["etag"] == whole.headers["etag"]
+    ranged = client.head(avatar["baseImageUrl"], headers={"Range": "bytes=0-9"})
+    assert ranged.status_code == 206 and ranged.headers["content-length"] == "10"

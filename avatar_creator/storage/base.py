@@ -1,4 +1,4 @@
-"""Where user files live: one small interface, a local folder now, S3-compatible storage later.
+"""The storage interface and its key rules; ``local.py`` and ``s3.py`` implement it.
 
 Keys are relative POSIX paths such as ``u/<user id>/<random>.jpg``; they are built by ``new_key`` and never from a
 client's filename. Storage takes and gives bytes; what they mean is decided above it.
@@ -7,18 +7,15 @@ client's filename. Storage takes and gives bytes; what they mean is decided abov
 from __future__ import annotations
 
 import abc
-import os
 import re
 import secrets
-import tempfile
 from collections.abc import Iterator
-from pathlib import Path
 from typing import BinaryIO
 
 # A key segment: letters, digits, '-', '_' and '.', never starting with '.' (no '..', no hidden or temporary files).
 _SEGMENT = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}")
 _MAX_KEY_LENGTH = 512
-_TEMPORARY_PREFIX = ".tmp-"
+TEMPORARY_PREFIX = ".tmp-"  # never a key: _SEGMENT refuses a leading dot
 
 
 class StorageError(Exception):
@@ -33,6 +30,20 @@ class KeyNotFound(StorageError, KeyError):
     """No file is stored under the key."""
 
 
+class StorageUnavailable(StorageError, OSError):
+    """The store cannot be used now (unreachable, refused, misconfigured); ``fix`` tells an operator what to do.
+
+    An ``OSError``, like a failing disk, so a request that meets it answers 503 and changes nothing.
+    """
+
+    def __init__(self, message: str, *, fix: str = ""):
+        super().__init__(message)
+        self.fix = fix
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
 def validate_key(key: str) -> str:
     """Return ``key`` if it is a safe relative POSIX path (see ``_SEGMENT``), else raise ``InvalidKey``."""
     if not isinstance(key, str) or not key or len(key) > _MAX_KEY_LENGTH:
@@ -42,7 +53,7 @@ def validate_key(key: str) -> str:
     return key
 
 
-def _is_valid_key(key: str) -> bool:
+def is_valid_key(key: str) -> bool:
     try:
         validate_key(key)
     except InvalidKey:
@@ -70,7 +81,8 @@ class Storage(abc.ABC):
     """Files addressed by keys (see ``validate_key``), read and written whole as bytes.
 
     Every method raises ``InvalidKey`` for a key that ``validate_key`` refuses, or that would leave the store (a
-    symbolic link pointing outside it, for a folder). Implementations must be safe to call from many threads.
+    symbolic link pointing outside it, for a folder), and an ``OSError`` (``StorageUnavailable`` for a remote store)
+    when the store cannot be used now. Implementations must be safe to call from many threads.
     """
 
     @abc.abstractmethod
@@ -88,6 +100,18 @@ class Storage(abc.ABC):
         Raises:
             KeyNotFound: nothing is stored under ``key``.
         """
+
+    def open_range(self, key: str, start: int, length: int) -> BinaryIO:
+        """Open ``length`` bytes of the file under ``key`` from offset ``start`` (both within its size).
+
+        The stream may hold more bytes than asked for; the caller reads ``length`` of them and closes it.
+
+        Raises:
+            KeyNotFound: nothing is stored under ``key``.
+        """
+        file = self.open(key)
+        file.seek(start)
+        return file
 
     def read(self, key: str) -> bytes:
         """All the bytes stored under ``key``.
@@ -126,75 +150,18 @@ class Storage(abc.ABC):
     def iter_keys(self) -> Iterator[str]:
         """Every key with a file, in no particular order (for sweeping files no row refers to)."""
 
+    @abc.abstractmethod
+    def verify(self) -> str:
+        """Prove the store can be used (reached, written); returns a line describing it.
 
-class LocalStorage(Storage):
-    """Files in a folder on this machine; keys map to paths below ``root``, files are readable by the owner only."""
+        Raises:
+            StorageUnavailable: it cannot, with the fix in its ``fix``.
+        """
 
-    def __init__(self, root: Path | str):
-        self.root = Path(root).resolve()
-        self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
+    def redirect_url(self, key: str, *, content_type: str, content_disposition: str | None = None) -> str | None:
+        """A short-lived URL a browser can fetch the file from without the API, or None to serve it through the API.
 
-    def path_for(self, key: str) -> Path:
-        """The file's path, checked to lie inside the root (for serving it with a file response)."""
-        path = (self.root / validate_key(key)).resolve()
-        if not path.is_relative_to(self.root) or path == self.root:
-            raise InvalidKey(f"key {key!r} leaves the storage root")
-        return path
-
-    def put(self, key: str, data: bytes) -> None:
-        path = self.path_for(key)
-        self._make_folders(path.parent)
-        # Write beside the target and rename over it: rename is atomic within one file system.
-        descriptor, temporary = tempfile.mkstemp(prefix=_TEMPORARY_PREFIX, dir=path.parent)
-        try:
-            with os.fdopen(descriptor, "wb") as file:
-                file.write(data)
-                file.flush()
-                os.fsync(file.fileno())
-            os.replace(temporary, path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-
-    def _make_folders(self, folder: Path) -> None:
-        """Create ``folder`` and its missing parents below the root for the owner only (mkdir's ``parents`` would
-        give the parents the default mode)."""
-        for parent in [*reversed(folder.relative_to(self.root).parents), folder.relative_to(self.root)]:
-            (self.root / parent).mkdir(mode=0o700, exist_ok=True)
-
-    def open(self, key: str) -> BinaryIO:
-        try:
-            return self.path_for(key).open("rb")
-        except (FileNotFoundError, IsADirectoryError, NotADirectoryError) as error:
-            raise KeyNotFound(key) from error
-
-    def delete(self, key: str) -> bool:
-        try:
-            self.path_for(key).unlink()
-        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
-            return False
-        return True
-
-    def size(self, key: str) -> int:
-        path = self.path_for(key)
-        if not path.is_file():
-            raise KeyNotFound(key)
-        return path.stat().st_size
-
-    def modified_at(self, key: str) -> float:
-        path = self.path_for(key)
-        if not path.is_file():
-            raise KeyNotFound(key)
-        return path.stat().st_mtime
-
-    def exists(self, key: str) -> bool:
-        return self.path_for(key).is_file()
-
-    def iter_keys(self) -> Iterator[str]:
-        for folder, _, files in os.walk(self.root):  # symbolic links to folders are listed, never entered
-            for name in files:
-                path = Path(folder, name)
-                key = path.relative_to(self.root).as_posix()
-                # Skips writes in progress (".tmp-…"), links and whatever else no key could have written.
-                if _is_valid_key(key) and not path.is_symlink():
-                    yield key
+        Called only after the caller has checked that the requester may read ``key``.
+        """
+        validate_key(key)
+        return None
