@@ -29,6 +29,7 @@ from avatar_creator.generation.runner import build_runtime
 from avatar_creator.generation.source_routes import router as generation_sources_router
 from avatar_creator.head import HeadAsGet
 from avatar_creator.jobs.health import worker_check
+from avatar_creator.mail import build_mailer
 from avatar_creator.platform_routes import router as platform_router
 from avatar_creator.projects.routes import router as projects_router
 from avatar_creator.providers.base import Provider
@@ -84,6 +85,7 @@ def create_app(settings: Settings | None = None, *, providers: dict[str, Provide
         enabled=settings.rate_limits == "on", redis_url=settings.redis_url,
         key_prefix=settings.redis_prefix, without_redis=settings.rate_limits_without_redis)
     app.state.storage = storage
+    app.state.mailer = build_mailer(settings)
     app.state.file_url = FileUrls(secret=settings.secret, public_url=settings.public_url)
     app.state.health = build_health(settings, jobs_database, jobs.providers)  # not a busy request pool: a real outage
 
