@@ -30,7 +30,7 @@ def delete_account(*, database: Database, storage: Storage, broadcaster: Broadca
     """Remove the signed-in user's account, once they gave their password and typed their email."""
     accounts.check_own_password(passwords=passwords, limiter=limiter, user=user, password=password, field="password")
     if confirm_email.strip().lower() != user.email:
-        raise ValidationFailed("confirmEmail: type your account's email to confirm", field="confirmEmail")
+        raise ValidationFailed("confirmEmail: type the email of this account to confirm", field="confirmEmail")
     with database.session() as session:
         remove_user(session=session, storage=storage, broadcaster=broadcaster, user_id=user.id)
 
