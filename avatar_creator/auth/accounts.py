@@ -142,10 +142,11 @@ def verify_email(*, database: Database, token: str) -> None:
 
 
 def list_sessions(*, database: Database, user: User, token: str) -> list[tuple[AuthSession, bool]]:
-    """The user's live sessions, each with whether it is the caller's own."""
+    """The user's live sessions, each with whether it is the caller's own; the caller's first."""
     own = service.token_hash(token)
     with database.session(write=False) as session:
-        return [(row, row.token_hash == own) for row in service.list_sessions(session=session, user_id=user.id)]
+        rows = [(row, row.token_hash == own) for row in service.list_sessions(session=session, user_id=user.id)]
+    return sorted(rows, key=lambda pair: not pair[1])
 
 
 def revoke_session(*, database: Database, broadcaster: Broadcaster, user: User, token: str, session_id: str) -> bool:
