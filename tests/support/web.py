@@ -68,6 +68,10 @@ def assert_accessible(page) -> None:
     """axe-core finds no serious or critical accessibility issue on the page as it is now."""
     from axe_playwright_python.sync_playwright import Axe
 
+    # A toast still fading in has a contrast it will not keep: judge the page once its animations are over.
+    page.evaluate("Promise.all(document.getAnimations()"
+                  ".filter(animation => animation.effect.getTiming().iterations !== Infinity)"
+                  ".map(animation => animation.finished))")
     violations = [violation for violation in Axe().run(page).response["violations"]
                   if violation["impact"] in ("serious", "critical")]
     assert violations == [], "\n".join(
