@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from datetime import timedelta
+from functools import partial
 
 from sqlalchemy.orm import Session
 
@@ -20,7 +21,7 @@ from avatar_creator.auth.passwords import Passwords
 from avatar_creator.db import Database
 from avatar_creator.errors import ValidationFailed
 from avatar_creator.events.broadcast import Broadcaster
-from avatar_creator.mail import Mail
+from avatar_creator.mail import Mail, Mailer, send_quietly
 from avatar_creator.ratelimit import RateLimiter
 from avatar_creator.settings import Settings
 
@@ -53,7 +54,7 @@ def login(*, database: Database, passwords: Passwords, settings: Settings, limit
     guesses. The attempt is counted before the password is checked, so parallel guesses cannot overrun the limit;
     a success clears the count. Once the limit is used up, every login of the email answers ``RateLimited``.
     """
-    account = limit_key(email)
+    account = _limit_key(email)
     limiter.hit("login_failures", account)
     with database.session(write=False) as session:
         found = service.find_by_email(session=session, email=email)
@@ -96,9 +97,19 @@ def change_password(*, database: Database, passwords: Passwords, limiter: RateLi
         service.end_sessions(session=session, broadcaster=broadcaster, user_id=user.id, keep_session_id=own.id)
 
 
+def forgot_password(*, database: Database, limiter: RateLimiter, mailer: Mailer, defer: Callable[..., None],
+                    base_url: str, email: str) -> dict[str, str]:
+    """Count the request against the email's limit (known or not), then leave the rest to ``defer`` (a background
+    task run after the answer has gone), so neither the answer nor its timing says whether the account exists.
+    Returns the limit's ``X-RateLimit-*`` headers."""
+    headers = limiter.hit("password_reset_email", _limit_key(email))
+    defer(request_password_reset, database=database, outbox=partial(send_quietly, mailer), base_url=base_url,
+          email=email)
+    return headers
+
+
 def request_password_reset(*, database: Database, outbox: Outbox, base_url: str, email: str) -> None:
-    """Mail a reset link if the email has an account; nothing otherwise. Runs after the answer has gone (a
-    background task), so the answer and its timing say nothing about whether the account exists."""
+    """Mail a reset link if the email has an account; nothing otherwise."""
     with database.session() as session:
         user = service.find_by_email(session=session, email=email)
         if user is None:
@@ -169,7 +180,7 @@ def check_own_password(*, passwords: Passwords, limiter: RateLimiter, user: User
     """The signed-in user's password, asked again before a sensitive change; wrong answers count as failed logins."""
     if not password:
         raise ValidationFailed(f"{field}: enter your current password to make this change", field=field)
-    account = limit_key(user.email)
+    account = _limit_key(user.email)
     limiter.hit("login_failures", account)
     if not passwords.verify(user.password_hash, password):
         raise ValidationFailed(WRONG_PASSWORD, field=field)
@@ -188,7 +199,7 @@ def _verification_mail(session: Session, settings: Settings, base_url: str, user
         "The link works once, for 7 days.\n"))
 
 
-def limit_key(email: str) -> str:
+def _limit_key(email: str) -> str:
     # Hashed: the counter's key in Redis need not show whose password is being guessed.
     return hashlib.sha256(email.strip().lower().encode()).hexdigest()
 

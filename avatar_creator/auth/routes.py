@@ -39,7 +39,6 @@ from avatar_creator.deps import (
     set_session_cookies,
 )
 from avatar_creator.errors import Unauthorized, ValidationFailed
-from avatar_creator.mail import send_quietly
 from avatar_creator.openapi import binary, statuses
 from avatar_creator.settings import Settings
 
@@ -123,9 +122,8 @@ def change_password(body: PasswordChangeIn, request: Request, user: CurrentUser,
 def forgot_password(body: ForgotPasswordIn, response: Response, background: BackgroundTasks, database: DatabaseDep,
                     limiter: RateLimiterDep, mailer: MailerDep, base_url: BaseUrlDep) -> dict:
     """The same answer whether or not the email has an account; the lookup and the mail happen after it."""
-    response.headers.update(limiter.hit("password_reset_email", accounts.limit_key(body.email)))
-    background.add_task(accounts.request_password_reset, database=database, base_url=base_url, email=body.email,
-                        outbox=lambda mail: send_quietly(mailer, mail))
+    response.headers.update(accounts.forgot_password(database=database, limiter=limiter, mailer=mailer,
+                                                     defer=background.add_task, base_url=base_url, email=body.email))
     return {"success": True, "data": {"message": FORGOT_ANSWER}}
 
 

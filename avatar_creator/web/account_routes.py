@@ -24,7 +24,6 @@ from avatar_creator.deps import (
     limit_by_ip,
 )
 from avatar_creator.errors import Conflict, ValidationFailed
-from avatar_creator.mail import send_quietly
 from avatar_creator.settings import Settings
 from avatar_creator.web import forms
 from avatar_creator.web.errors import WEB_TAG
@@ -163,9 +162,8 @@ def forgot_password(request: Request, form: FormDep, background: BackgroundTasks
     if body is None:
         return _visitor_page(request, settings, "forgot_password.html", {"values": form}, errors=errors,
                              status_code=400)
-    limiter.hit("password_reset_email", accounts.limit_key(body.email))
-    background.add_task(accounts.request_password_reset, database=database, base_url=base_url, email=body.email,
-                        outbox=lambda mail: send_quietly(mailer, mail))
+    accounts.forgot_password(database=database, limiter=limiter, mailer=mailer, defer=background.add_task,
+                             base_url=base_url, email=body.email)
     return _visitor_page(request, settings, "forgot_password.html", {"sent_to": body.email})
 
 
