@@ -11,33 +11,14 @@ import pytest
 
 from avatar_creator.app import create_app
 from avatar_creator.auth import service as auth_service
-from avatar_creator.db import utcnow
+from tests.support.accounts import NEW_PASSWORD, Clock, login, me_status, sessions
 from tests.support.events import EVENTS_PATH, EventReader, LiveServer
 from tests.support.factories import PASSWORD, register
 from tests.support.settings import make_settings
 
-NEW_PASSWORD = "a brand new passphrase"
 FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"
 IPHONE = ("Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
           "Version/18.1 Mobile/15E148 Safari/604.1")
-
-
-def login(client, email: str, password: str = PASSWORD, user_agent: str = "pytest") -> dict:
-    response = client.post("/api/auth/login", json={"email": email, "password": password},
-                           headers={"User-Agent": user_agent})
-    assert response.status_code == 200, response.text
-    client.cookies.clear()
-    return {"Authorization": f"Bearer {response.json()['data']['token']}"}
-
-
-def me_status(client, headers: dict) -> int:
-    return client.get("/api/auth/me", headers=headers).status_code
-
-
-def sessions(client, headers: dict) -> list[dict]:
-    response = client.get("/api/auth/sessions", headers=headers)
-    assert response.status_code == 200, response.text
-    return response.json()["data"]["sessions"]
 
 
 def test_name_changes_freely_but_the_email_needs_the_password(client):
@@ -129,16 +110,6 @@ def test_revoking_ones_own_session_signs_out(client):
     [own] = sessions(client, user["headers"])
     assert client.delete(f"/api/auth/sessions/{own['id']}", headers=user["headers"]).status_code == 204
     assert me_status(client, user["headers"]) == 401
-
-
-class Clock:
-    """The auth service's clock, moved forward by the test."""
-
-    def __init__(self) -> None:
-        self.offset = timedelta()
-
-    def __call__(self):
-        return utcnow() + self.offset
 
 
 def test_last_seen_is_written_at_most_once_a_minute(client, monkeypatch):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.auth.test_password_reset import token_of
+from tests.support.accounts import token_of
 from tests.support.factories import PASSWORD, create_project, generate, register
 
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")

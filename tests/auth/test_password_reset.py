@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from typer.testing import CliRunner
@@ -14,19 +13,15 @@ from typer.testing import CliRunner
 from avatar_creator.auth import service as auth_service
 from avatar_creator.cli import app as cli
 from avatar_creator.mail import Mail, SmtpMailer, send_quietly
-from tests.auth.conftest import SMTP_PASSWORD
-from tests.auth.test_account_api import NEW_PASSWORD, Clock, login, me_status
+from tests.support.accounts import NEW_PASSWORD, Clock, login, me_status, token_of
 from tests.support.factories import PASSWORD, register
+from tests.support.mail import SMTP_PASSWORD
 from tests.support.processes import free_port
 from tests.support.settings import TEST_SECRET
 
 # The test server takes the login without TLS (aiosmtpd warns about that): the client's side is what is tested.
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
 FORGOT, RESET = "/api/auth/password/forgot", "/api/auth/password/reset"
-
-
-def token_of(link: str) -> str:
-    return parse_qs(urlsplit(link).query)["token"][0]
 
 
 def test_a_reset_mail_carries_a_link_that_works_once_and_ends_every_session(mailing_app, mailbox):

@@ -11,13 +11,12 @@ import zipfile
 
 import pytest
 
+from tests.support.accounts import NEW_PASSWORD
 from tests.support.factories import PASSWORD
 from tests.support.web import DESKTOP, assert_accessible, register_user, screenshot
 
 pytest.importorskip("playwright", reason="playwright is not installed (pip install -e '.[dev]')")
 from playwright.sync_api import expect  # noqa: E402
-
-NEW_PASSWORD = "a brand new passphrase"
 
 
 def sign_in(page, email: str, password: str) -> None:

@@ -7,7 +7,7 @@ import logging
 import re
 
 from avatar_creator.deps import CSRF_COOKIE
-from tests.auth.test_account_api import NEW_PASSWORD, login, me_status, sessions
+from tests.support.accounts import NEW_PASSWORD, login, me_status, sessions
 from tests.support.factories import PASSWORD
 from tests.support.web import page_csrf, sign_up
 
