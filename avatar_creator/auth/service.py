@@ -125,8 +125,7 @@ def note_seen(*, session: Session, session_id: str) -> None:
 
 def live_session(*, session: Session, token: str | None = None, session_id: str | None = None) -> AuthSession:
     """The unexpired session with this token (or this id), else ``Unauthorized``."""
-    which = AuthSession.id == session_id if token is None else AuthSession.token_hash == token_hash(token)
-    found = session.scalar(select(AuthSession).where(which))
+    found = session.scalar(select(AuthSession).where(_which(token, session_id)))
     if found is None or found.expires_at <= utcnow():
         raise Unauthorized(SIGNED_OUT)
     return found
@@ -137,13 +136,16 @@ def end_session(*, session: Session, broadcaster: Broadcaster, token: str | None
     """Revoke a session (by its token, or its id) at once: its token and stream tickets stop working (both need the
     session), and once this commits its open event streams end on every process. Every way of ending a session goes
     through here."""
-    which = AuthSession.id == session_id if token is None else AuthSession.token_hash == token_hash(token)
-    found = session.scalar(select(AuthSession).where(which))
+    found = session.scalar(select(AuthSession).where(_which(token, session_id)))
     if found is None:
         return
     user_id, ended_id = found.user_id, found.id
     session.execute(delete(AuthSession).where(AuthSession.id == ended_id))
     after_commit(session, lambda: broadcaster.end_session_streams(user_id, ended_id))
+
+
+def _which(token: str | None, session_id: str | None):
+    return AuthSession.id == session_id if token is None else AuthSession.token_hash == token_hash(token)
 
 
 def end_sessions(*, session: Session, broadcaster: Broadcaster, user_id: str, keep_session_id: str | None = None
