@@ -5,6 +5,7 @@ in the log) and ``avatar-creator users reset-link``."""
 from __future__ import annotations
 
 import logging
+import ssl
 from datetime import timedelta
 
 import pytest
@@ -15,7 +16,7 @@ from avatar_creator.cli import app as cli
 from avatar_creator.mail import Mail, SmtpMailer, send_quietly
 from tests.support.accounts import NEW_PASSWORD, Clock, login, me_status, token_of
 from tests.support.factories import PASSWORD, register
-from tests.support.mail import SMTP_PASSWORD
+from tests.support.mail import SMTP_PASSWORD, Mailbox, certificate_for_localhost
 from tests.support.processes import free_port
 from tests.support.settings import TEST_SECRET
 
@@ -123,3 +124,19 @@ def test_an_unreachable_smtp_server_is_logged_without_its_password(caplog):
     assert any(record.levelno == logging.ERROR for record in caplog.records)
     assert SMTP_PASSWORD not in caplog.text and SMTP_PASSWORD not in repr(mailer)
     assert "secret link" not in caplog.text
+
+
+@pytest.mark.parametrize("tls", ["starttls", "implicit"])
+def test_mail_goes_over_tls_and_the_certificate_is_checked(tls, tmp_path, monkeypatch):
+    certificate = certificate_for_localhost(tmp_path)
+    box = Mailbox(tls=tls, certificate=certificate)
+    box.start()
+    try:
+        mailer = SmtpMailer(box.url, sender="a@example.com")
+        with pytest.raises(ssl.SSLCertVerificationError):  # a certificate nobody vouches for is refused
+            mailer.send(Mail(to="b@example.com", subject="Hello", text="first"))
+        monkeypatch.setenv("SSL_CERT_FILE", str(certificate))  # now the test's certificate authority is trusted
+        mailer.send(Mail(to="b@example.com", subject="Hello", text="over TLS"))
+    finally:
+        box.stop()
+    assert [message.get_content().strip() for message in box.messages] == ["over TLS"]
