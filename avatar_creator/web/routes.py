@@ -144,6 +144,8 @@ def register(request: Request, form: FormDep, database: DatabaseDep, passwords: 
                                        user_agent=request.headers.get("user-agent"), ip=client_ip(request))
             welcome = f"Welcome! Your first {settings.welcome_bonus} credits are on us." \
                 if settings.welcome_bonus else "Welcome!"
+            if settings.require_email_verification:
+                welcome += " Confirm your email with the link we mailed you to start generating."
             return _signed_in(issued, settings, "/projects", flash=welcome)
         except Conflict as error:
             errors = {error.field or forms.FORM_LEVEL: error.message}

@@ -6,9 +6,13 @@ from __future__ import annotations
 import logging
 import re
 
+from fastapi.testclient import TestClient
+
+from avatar_creator.app import create_app
 from avatar_creator.deps import CSRF_COOKIE
 from tests.support.accounts import NEW_PASSWORD, login, me_status, sessions
 from tests.support.factories import PASSWORD
+from tests.support.settings import make_settings
 from tests.support.web import page_csrf, sign_up
 
 
@@ -95,3 +99,19 @@ def test_deleting_the_account_from_the_page(client):
                                                 "confirmEmail": "bye@example.com"})
     assert gone.status_code == 200 and gone.url.path == "/register"
     assert client.post("/api/auth/login", json={"email": "bye@example.com", "password": PASSWORD}).status_code == 401
+
+
+def test_with_verification_required_the_welcome_says_so_and_the_link_opens_a_button(tmp_path, database_url, caplog):
+    settings = make_settings(tmp_path, database_url, require_email_verification=True)
+    with TestClient(create_app(settings)) as client, caplog.at_level(logging.WARNING, logger="avatar_creator.mail"):
+        sign_up(client, "verify@example.com")
+        assert "Send a new link" in client.get("/account").text
+        link = next(word for word in caplog.text.split() if "/verify-email?token=" in word)
+        page = client.get(link.removeprefix("http://testserver"))
+        assert page.status_code == 200 and "Confirm my email" in page.text
+        token = re.search(r'name="token" value="([^"]+)"', page.text).group(1)
+        confirmed = client.post("/verify-email", data={"token": token})
+        assert confirmed.status_code == 200 and confirmed.url.path == "/projects"
+        assert "Your email is confirmed" in confirmed.text
+        assert "Send a new link" not in client.get("/account").text
+        assert client.post("/verify-email", data={"token": token}).status_code == 400
