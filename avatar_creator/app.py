@@ -30,6 +30,7 @@ from avatar_creator.generation.runner import build_runtime
 from avatar_creator.generation.source_routes import router as generation_sources_router
 from avatar_creator.head import HeadAsGet
 from avatar_creator.jobs.health import worker_check
+from avatar_creator.mail import build_mailer
 from avatar_creator.platform_routes import router as platform_router
 from avatar_creator.projects.routes import router as projects_router
 from avatar_creator.providers.base import Provider
@@ -88,6 +89,7 @@ def create_app(settings: Settings | None = None, *, providers: dict[str, Provide
                                     max_concurrent=settings.max_concurrent_hashes)
     app.state.rate_limiter = rate_limiter
     app.state.storage = storage
+    app.state.mailer = build_mailer(settings)
     app.state.file_url = FileUrls(secret=settings.secret, public_url=settings.public_url)
     # On the jobs' pool, not the busy request pool: a failing check is a real outage.
     app.state.health = build_health(settings, jobs_database, jobs.providers, storage)

@@ -26,6 +26,7 @@ app.add_typer(credits_app, name="credits")
 storage_app = typer.Typer(help="Check stored files against the database; copy them to S3.", no_args_is_help=True)
 app.add_typer(storage_app, name="storage")
 console = Console()
+DEFAULT_BASE_URL = "http://127.0.0.1:8000"  # serve's own default address
 
 
 def _settings(**overrides: object) -> Settings:
@@ -320,6 +321,24 @@ def users_set_role(email: str, role: Annotated[str, typer.Argument(help="user or
 
     user = _with_session(lambda session, _s: service.set_role(session=session, email=email, role=role))
     console.print(f"{user.email} is now {user.role}.", highlight=False)
+
+
+@users_app.command("reset-link")
+def users_reset_link(
+    email: str,
+    base_url: Annotated[str | None, typer.Option(help="Where the service is reached (default AVATAR_PUBLIC_URL, "
+                                                      "else http://127.0.0.1:8000).")] = None,
+) -> None:
+    """Print a single-use password reset link for EMAIL, valid 30 minutes (for when no mail is configured)."""
+    from avatar_creator.auth import accounts
+    from avatar_creator.auth import service as auth_service
+
+    def make(session, settings: Settings) -> str:
+        user = auth_service.get_by_email(session=session, email=email)
+        return accounts.reset_link(session=session, base_url=base_url or settings.public_url or DEFAULT_BASE_URL,
+                                   user_id=user.id)
+
+    console.print(_with_session(make), highlight=False, soft_wrap=True)
 
 
 @credits_app.command("grant")

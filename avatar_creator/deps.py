@@ -11,10 +11,12 @@ opened and closed inside one sync function (a sync route, or one ``run_in_thread
 from __future__ import annotations
 
 import hmac
+import logging
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import Depends, Request, Response
+from fastapi import BackgroundTasks, Depends, Request, Response
+from sqlalchemy.exc import SQLAlchemyError
 
 from avatar_creator import logs
 from avatar_creator.auth import service as auth_service
@@ -26,6 +28,7 @@ from avatar_creator.events.broadcast import Broadcaster
 from avatar_creator.events.tickets import UsedTickets
 from avatar_creator.health import HealthRegistry
 from avatar_creator.jobs.queue import Signals
+from avatar_creator.mail import Mail, Mailer, send_quietly
 from avatar_creator.ratelimit import RateLimiter
 from avatar_creator.settings import Settings
 from avatar_creator.signing import FileUrls
@@ -35,6 +38,7 @@ SESSION_COOKIE = "avatar_session"
 CSRF_COOKIE = "avatar_csrf"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})  # for CSRF only: a cookie on these changes nothing
+log = logging.getLogger("avatar_creator.deps")
 
 
 # The parts built once by ``app.create_app``; this is the one place that reads them off the application.
@@ -84,6 +88,26 @@ def get_health(request: Request) -> HealthRegistry:
     return request.app.state.health
 
 
+def get_mailer(request: Request) -> Mailer:
+    return request.app.state.mailer
+
+
+def get_outbox(background: BackgroundTasks, mailer: Annotated[Mailer, Depends(get_mailer)]
+               ) -> Callable[[Mail], None]:
+    """Where a use case puts mail: sent by a background task once the answer has gone (SMTP may take seconds)."""
+    return lambda mail: background.add_task(send_quietly, mailer, mail)
+
+
+def get_base_url(request: Request, settings: Annotated[Settings, Depends(get_settings)]) -> str:
+    """Where mailed links point: ``AVATAR_PUBLIC_URL`` when set, else the address this request came to."""
+    return settings.public_url or str(request.base_url)
+
+
+def client_ip(request: Request) -> str | None:
+    """The client's address (the proxy's X-Forwarded-For when ``AVATAR_TRUSTED_PROXIES`` trusts it, see cli.serve)."""
+    return request.client.host if request.client else None
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 DatabaseDep = Annotated[Database, Depends(get_database)]
 StorageDep = Annotated[Storage, Depends(get_storage)]
@@ -95,6 +119,9 @@ RateLimiterDep = Annotated[RateLimiter, Depends(get_rate_limiter)]
 BroadcasterDep = Annotated[Broadcaster, Depends(get_broadcaster)]
 UsedTicketsDep = Annotated[UsedTickets, Depends(get_used_tickets)]
 HealthDep = Annotated[HealthRegistry, Depends(get_health)]
+MailerDep = Annotated[Mailer, Depends(get_mailer)]
+OutboxDep = Annotated[Callable[[Mail], None], Depends(get_outbox)]
+BaseUrlDep = Annotated[str, Depends(get_base_url)]
 
 
 # The caller
@@ -111,11 +138,20 @@ def session_token(request: Request) -> tuple[str, bool] | None:
 
 def user_for_token(database: Database, token: str) -> User:
     """The token's user, read in a short transaction of its own; the user comes back detached, fully loaded. The
-    request's later log lines name the user."""
+    request's later log lines name the user.
+
+    The session's last use is written at most once a minute (``auth.service.SEEN_EVERY``), not on every request.
+    """
     with database.session(write=False) as session:
-        user = auth_service.user_for_token(session=session, token=token)
-    logs.add_to_context(user_id=user.id)
-    return user
+        caller = auth_service.caller_for_token(session=session, token=token)
+    logs.add_to_context(user_id=caller.user.id)
+    if caller.seen_long_ago:
+        try:
+            with database.session() as session:
+                auth_service.note_seen(session=session, session_id=caller.session_id)
+        except SQLAlchemyError as error:  # only a "last seen" time: a busy database must not fail the request
+            log.info("could not note a session's last use (%s)", type(error).__name__)
+    return caller.user
 
 
 def get_current_user(request: Request, database: DatabaseDep, settings: SettingsDep) -> User:

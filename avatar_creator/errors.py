@@ -42,6 +42,13 @@ class CsrfFailed(AppError):
     code = "CSRF_FAILED"
 
 
+class EmailNotVerified(AppError):
+    """Generating while ``AVATAR_REQUIRE_EMAIL_VERIFICATION`` is on and the welcome mail's link is not used yet."""
+
+    status_code = 403
+    code = "EMAIL_NOT_VERIFIED"
+
+
 class NotFound(AppError):
     status_code = 404
     code = "NOT_FOUND"

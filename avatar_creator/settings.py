@@ -14,7 +14,8 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from avatar_creator.errors import ConfigurationError
 
-RATE_LIMIT_NAMES = ("login", "login_failures", "register", "generate", "upload", "client_logs")
+RATE_LIMIT_NAMES = ("login", "login_failures", "register", "generate", "upload", "client_logs", "password_reset",
+                    "password_reset_email")
 # What the prompt builder (providers/prompts.py) appends to every prompt and negative prompt unless set otherwise.
 DEFAULT_QUALITY_TERMS = ("head and shoulders portrait, looking at the camera, detailed face, soft studio lighting, "
                          "sharp focus, high quality")
@@ -61,6 +62,11 @@ class Settings(BaseSettings):
     argon2_parallelism: int = Field(4, ge=1)
     max_concurrent_hashes: int = Field(2, ge=1)
     welcome_bonus: int = Field(100, ge=0)
+    require_email_verification: bool = False  # on: generating waits until the link in the welcome mail is used
+
+    # Mail (reset and verification links): SMTP when set, else the link is logged at WARNING (docs/accounts.md)
+    smtp_url: str | None = None  # smtp://user:password@host:587 (STARTTLS when offered) or smtps://…:465
+    mail_from: str = "Avatar Creator <no-reply@localhost>"
 
     # Rate limits, in `limits` notation; AVATAR_RATE_LIMITS=off turns them all off.
     rate_limits: Literal["on", "off"] = "on"
@@ -70,6 +76,8 @@ class Settings(BaseSettings):
     rate_limit_generate: str = "30/minute"
     rate_limit_upload: str = "30/minute"
     rate_limit_client_logs: str = "30/minute"  # browser error reports, per signed-in user or else per address
+    rate_limit_password_reset: str = "10/hour"  # "forgot password" requests per address
+    rate_limit_password_reset_email: str = "3/hour"  # reset mails per email, whichever addresses ask
     # While Redis (AVATAR_REDIS_URL) is away: count in each process ("memory"), or answer 503 ("refuse")
     rate_limits_without_redis: Literal["memory", "refuse"] = "memory"
 
@@ -168,7 +176,8 @@ class Settings(BaseSettings):
         return value or None
 
     @field_validator("rate_limit_login", "rate_limit_login_failures", "rate_limit_register", "rate_limit_generate",
-                     "rate_limit_upload", "rate_limit_client_logs")
+                     "rate_limit_upload", "rate_limit_client_logs", "rate_limit_password_reset",
+                     "rate_limit_password_reset_email")
     @classmethod
     def _check_rate_limit(cls, value: str) -> str:
         from limits import parse_many
@@ -192,6 +201,22 @@ class Settings(BaseSettings):
         if value and not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value or None
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _check_smtp_url(cls, value: str | None) -> str | None:
+        from urllib.parse import urlsplit
+
+        if not value:
+            return None
+        try:
+            parts = urlsplit(value)
+            parts.port  # noqa: B018 - raises on a port that is not a number
+        except ValueError:
+            raise ValueError("is not a URL like smtp://user:password@host:587") from None
+        if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+            raise ValueError("must look like smtp://user:password@host:587 or smtps://user:password@host:465")
+        return value
 
     @field_validator("secret_key")
     @classmethod

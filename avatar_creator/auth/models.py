@@ -1,4 +1,4 @@
-"""Users and their server-side sessions."""
+"""Users, their server-side sessions, and the one-time links mailed to them (password reset, email verification)."""
 
 from __future__ import annotations
 
@@ -28,6 +28,7 @@ class User(Base):
     storage_used: Mapped[int] = mapped_column(BigInteger, default=0)
     storage_quota: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class AuthSession(Base):
@@ -41,3 +42,23 @@ class AuthSession(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     user_agent: Mapped[str | None] = mapped_column(String(200))
+    ip: Mapped[str | None] = mapped_column(String(45))  # the longest IPv6 text
+    # Written at most once a minute per session (``service.SEEN_EVERY``), not on every request.
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+LINK_PURPOSES = ("reset", "verify")
+
+
+class AccountLink(Base):
+    """A mailed one-time link. Only the SHA-256 of its token is stored; using the link deletes the row."""
+
+    __tablename__ = "account_links"
+    __table_args__ = (CheckConstraint("purpose IN ('reset', 'verify')", name="known_purpose"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -38,3 +38,42 @@ class UserRead(ApiModel):
     storage_used: int
     storage_quota: int
     created_at: datetime
+
+
+class ProfileIn(ApiModel):
+    name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
+    email: Email | None = None
+    current_password: Annotated[str, Field(max_length=1024)] | None = None  # needed to change the email
+
+
+class PasswordChangeIn(ApiModel):
+    current_password: Annotated[str, Field(min_length=1, max_length=1024)]
+    new_password: Password
+
+
+class ForgotPasswordIn(ApiModel):
+    email: Email
+
+
+class ResetPasswordIn(ApiModel):
+    token: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    new_password: Password
+
+
+class VerifyEmailIn(ApiModel):
+    token: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+class DeleteAccountIn(ApiModel):
+    password: Annotated[str, Field(min_length=1, max_length=1024)]
+    confirm_email: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=320)]
+
+
+class SessionRead(ApiModel):
+    id: str
+    user_agent: str | None
+    device: str
+    ip: str | None
+    created_at: datetime
+    last_seen_at: datetime
+    current: bool

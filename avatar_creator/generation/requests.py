@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from avatar_creator import events
+from avatar_creator.auth import service as auth_service
 from avatar_creator.avatars import service as avatars_service
 from avatar_creator.credits import service as credits_service
 from avatar_creator.db import Database
@@ -49,6 +50,7 @@ def generate(*, database: Database, settings: Settings, provider_names: set[str]
              project_id: str, body: GenerateIn, idempotency_key: str | None) -> Queued:
     """Charge for and queue ``body.count`` avatars from a prompt."""
     with database.session() as session:
+        _require_verified(session, settings, user_id)
         batch = lifecycle.create(session=session, settings=settings, provider_names=provider_names, user_id=user_id,
                                  project_id=project_id, body=body, idempotency_key=idempotency_key, signals=signals)
         return _queued(session, batch)
@@ -58,6 +60,7 @@ def from_preset(*, database: Database, settings: Settings, provider_names: set[s
                 project_id: str, body: FromPresetIn, idempotency_key: str | None) -> Queued:
     """Charge for and queue avatars drawn from a preset."""
     with database.session() as session:
+        _require_verified(session, settings, user_id)
         batch = sources.create_from_preset(session=session, settings=settings, provider_names=provider_names,
                                            user_id=user_id, project_id=project_id, body=body,
                                            idempotency_key=idempotency_key, signals=signals)
@@ -72,6 +75,7 @@ def from_reference(*, database: Database, settings: Settings, storage: Storage, 
         projects_service.get_owned(session=session, user_id=user_id, project_id=project_id)
     upload = process_upload(image) if image is not None else None
     with database.session() as session:
+        _require_verified(session, settings, user_id)
         batch = sources.create_from_reference(session=session, settings=settings, storage=storage,
                                               provider_names=provider_names, user_id=user_id, project_id=project_id,
                                               body=body, upload=upload, idempotency_key=idempotency_key,
@@ -88,6 +92,7 @@ def cancel(*, database: Database, signals: Signals, user_id: str, generation_id:
 def retry(*, database: Database, settings: Settings, signals: Signals, user_id: str, generation_id: str) -> Queued:
     """Queue a failed or cancelled generation again, charged again; a repeat answers the first retry (``replayed``)."""
     with database.session() as session:
+        _require_verified(session, settings, user_id)
         retried = lifecycle.retry(session=session, settings=settings, user_id=user_id, generation_id=generation_id,
                                   signals=signals)
         generation = retried.generation
@@ -120,6 +125,10 @@ def delete_avatar(*, database: Database, storage: Storage, signals: Signals, use
         avatars_service.delete_owned(session=session, storage=storage, user_id=user_id, avatar_id=avatar_id)
         signals.events.record(session, user_id, events.AVATAR, {"action": "deleted", "id": avatar_id})
     return removed
+
+
+def _require_verified(session: Session, settings: Settings, user_id: str) -> None:
+    auth_service.require_verified(session=session, user_id=user_id, required=settings.require_email_verification)
 
 
 def _queued(session: Session, batch: lifecycle.Batch) -> Queued:

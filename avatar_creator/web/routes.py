@@ -18,15 +18,18 @@ from avatar_creator.credits import service as credits_service
 from avatar_creator.db import Database
 from avatar_creator.deps import (
     SESSION_COOKIE,
+    BaseUrlDep,
     BroadcasterDep,
     DatabaseDep,
     FileUrlsDep,
+    OutboxDep,
     PasswordsDep,
     RateLimiterDep,
     SettingsDep,
     SignalsDep,
     StorageDep,
     clear_session_cookies,
+    client_ip,
     limit_by_ip,
     set_session_cookies,
 )
@@ -115,7 +118,7 @@ def signin(request: Request, form: FormDep, database: DatabaseDep, passwords: Pa
         try:
             issued = accounts.login(database=database, passwords=passwords, settings=settings, limiter=limiter,
                                     email=login.email, password=login.password,
-                                    user_agent=request.headers.get("user-agent"))
+                                    user_agent=request.headers.get("user-agent"), ip=client_ip(request))
             return _signed_in(issued, settings, target)
         except Unauthorized as error:
             errors = {forms.FORM_LEVEL: error.message}
@@ -132,15 +135,17 @@ def register_page(request: Request, user: OptionalUser, settings: SettingsDep) -
 
 @router.post("/register", dependencies=[Depends(verify_visitor_form), limit_by_ip("register")])
 def register(request: Request, form: FormDep, database: DatabaseDep, passwords: PasswordsDep,
-             settings: SettingsDep) -> Response:
+             settings: SettingsDep, outbox: OutboxDep, base_url: BaseUrlDep) -> Response:
     body, errors = forms.parse(RegisterIn, form, ("email", "password", "name"))
     if body:
         try:
-            issued = accounts.register(database=database, passwords=passwords, settings=settings, email=body.email,
-                                       password=body.password, name=body.name,
-                                       user_agent=request.headers.get("user-agent"))
+            issued = accounts.register(database=database, passwords=passwords, settings=settings, outbox=outbox,
+                                       base_url=base_url, email=body.email, password=body.password, name=body.name,
+                                       user_agent=request.headers.get("user-agent"), ip=client_ip(request))
             welcome = f"Welcome! Your first {settings.welcome_bonus} credits are on us." \
                 if settings.welcome_bonus else "Welcome!"
+            if settings.require_email_verification:
+                welcome += " Confirm your email with the link we mailed you to start generating."
             return _signed_in(issued, settings, "/projects", flash=welcome)
         except Conflict as error:
             errors = {error.field or forms.FORM_LEVEL: error.message}

@@ -62,3 +62,17 @@ def screenshot(page, name: str) -> None:
         assert overflow <= viewport["width"], f"{name} is {overflow}px wide at {viewport['width']}px"
         page.screenshot(path=SCREENSHOTS / f"{name}-{viewport['width']}.png", full_page=True)
     page.set_viewport_size(DESKTOP)
+
+
+def assert_accessible(page) -> None:
+    """axe-core finds no serious or critical accessibility issue on the page as it is now."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    # A toast still fading in has a contrast it will not keep: judge the page once its animations are over.
+    page.evaluate("Promise.all(document.getAnimations()"
+                  ".filter(animation => animation.effect.getTiming().iterations !== Infinity)"
+                  ".map(animation => animation.finished))")
+    violations = [violation for violation in Axe().run(page).response["violations"]
+                  if violation["impact"] in ("serious", "critical")]
+    assert violations == [], "\n".join(
+        f"{v['id']} ({v['impact']}): {v['help']} at {[node['target'] for node in v['nodes']]}" for v in violations)
