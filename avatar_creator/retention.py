@@ -20,7 +20,7 @@ from typing import cast
 from sqlalchemy import CursorResult, delete, or_, update
 from sqlalchemy.orm import Session
 
-from avatar_creator.auth.models import AuthSession
+from avatar_creator.auth.models import AccountLink, AuthSession
 from avatar_creator.db import Database, utcnow
 from avatar_creator.events.models import EventRecord
 from avatar_creator.events.service import KEEP_FOR as EVENT_REPLAY_WINDOW
@@ -56,6 +56,11 @@ def expired_sessions(*, session: Session, now: datetime, settings: Settings) -> 
     return _count(session.execute(delete(AuthSession).where(AuthSession.expires_at < now)))
 
 
+def expired_account_links(*, session: Session, now: datetime, settings: Settings) -> int:
+    """Mailed reset and verification links past their expiry: they no longer work (``auth.accounts``)."""
+    return _count(session.execute(delete(AccountLink).where(AccountLink.expires_at < now)))
+
+
 def old_idempotency_keys(*, session: Session, now: datetime, settings: Settings) -> int:
     """Keys older than a day no longer answer a replay (``generation.lifecycle``) and only take room."""
     return _count(session.execute(delete(IdempotencyKey).where(IdempotencyKey.created_at < now - IDEMPOTENCY_TTL)))
@@ -78,6 +83,7 @@ def silent_workers(*, session: Session, now: datetime, settings: Settings) -> in
 RULES: list[Rule] = [
     Rule("events past the replay window", events_past_replay),
     Rule("expired sessions", expired_sessions),
+    Rule("expired reset and verification links", expired_account_links),
     Rule("idempotency keys older than a day", old_idempotency_keys),
     Rule("prompts of completed generations", completed_generation_prompts),
     Rule("workers silent for an hour", silent_workers),

@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 
 from avatar_creator import retention
 from avatar_creator.app import create_app
-from avatar_creator.auth.models import AuthSession, User
+from avatar_creator.auth import accounts
+from avatar_creator.auth.models import AccountLink, AuthSession, User
 from avatar_creator.avatars.models import Avatar
 from avatar_creator.credits.models import CreditTransaction
 from avatar_creator.db import Database, utcnow
@@ -74,7 +75,8 @@ def test_each_rule_removes_only_what_is_past_its_age(tmp_path, database_url):
         # 25 hours: events past the replay window, the day-old idempotency key and the silent worker go.
         removed = retention.run(database=database, settings=settings, now=started + timedelta(hours=25))
         assert removed == {"events past the replay window": before["events"], "expired sessions": 0,
-                           "idempotency keys older than a day": 1, "prompts of completed generations": 0,
+                           "expired reset and verification links": 0, "idempotency keys older than a day": 1,
+                           "prompts of completed generations": 0,
                            "workers silent for an hour": 1}
         # 31 days: the 30-day session has expired.
         removed = retention.run(database=database, settings=settings, now=started + timedelta(days=31))
@@ -113,3 +115,28 @@ def test_stale_in_memory_rate_limit_counts_are_forgotten():
     # Forgotten means counted afresh: two more logins pass where the old count would have refused the first.
     limiter.hit("login", "198.51.100.1")
     limiter.hit("login", "198.51.100.1")
+
+
+def test_expired_reset_links_go_and_live_ones_stay(tmp_path, database_url):
+    settings = make_settings(tmp_path, database_url)
+    with TestClient(create_app(settings)):
+        pass  # migrated
+    database = Database(database_url)
+    try:
+        with database.session() as session:
+            user = User(email="links@example.com", password_hash="x", storage_quota=1)
+            session.add(user)
+            session.flush()
+            user_id = user.id
+            live = accounts.reset_link(session=session, base_url="http://testserver", user_id=user_id)
+        now = utcnow()
+        assert retention.run(database=database, settings=settings, now=now)[
+            "expired reset and verification links"] == 0
+        # 31 minutes on, the 30-minute link has expired: it goes, and the link no longer resets anything.
+        assert retention.run(database=database, settings=settings, now=now + timedelta(minutes=31))[
+            "expired reset and verification links"] == 1
+        with database.session(write=False) as session:
+            assert session.scalar(select(func.count()).select_from(AccountLink)) == 0
+        assert "token=" in live
+    finally:
+        database.dispose()
