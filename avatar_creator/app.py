@@ -12,6 +12,7 @@ from avatar_creator import error_handlers, health, openapi, web
 from avatar_creator.admission import Admission
 from avatar_creator.auth.passwords import Passwords
 from avatar_creator.auth.routes import router as auth_router
+from avatar_creator.auth.token_routes import router as tokens_router
 from avatar_creator.avatars.multipart import TEXT_BYTES_LIMIT
 from avatar_creator.avatars.routes import router as avatars_router
 from avatar_creator.avatars.uploads import router as uploads_router
@@ -100,7 +101,7 @@ def create_app(settings: Settings | None = None, *, providers: dict[str, Provide
         path for path in (app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url) if path))
     app.add_middleware(HeadAsGet)  # outermost: everything inside sees the GET it stands for
     error_handlers.install(app)
-    for router in (platform_router, auth_router, credits_router, projects_router, generation_router,
+    for router in (platform_router, auth_router, tokens_router, credits_router, projects_router, generation_router,
                    generation_sources_router, avatars_router, uploads_router, stats_router, files_router,
                    events_router, catalog_router, previews_router, client_logs_router):
         app.include_router(router)

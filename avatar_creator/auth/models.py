@@ -1,4 +1,4 @@
-"""Users and their server-side sessions."""
+"""Users, their server-side sessions and their personal API tokens."""
 
 from __future__ import annotations
 
@@ -28,6 +28,7 @@ class User(Base):
     storage_used: Mapped[int] = mapped_column(BigInteger, default=0)
     storage_quota: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # set by an admin: no sign-in, no token
 
 
 class AuthSession(Base):
@@ -41,3 +42,19 @@ class AuthSession(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     user_agent: Mapped[str | None] = mapped_column(String(200))
+
+
+class ApiToken(Base):
+    """A personal API token for another app: only its SHA-256 is stored; ``prefix`` is the part shown in lists."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    prefix: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    scopes: Mapped[str] = mapped_column(String(100))  # space-separated, from tokens.SCOPES
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -70,6 +70,8 @@ def check_password(*, passwords: Passwords, user: User | None, password: str) ->
     """``user`` if ``password`` is theirs; unknown emails cost the same hash time and get the same message."""
     if not passwords.verify(user.password_hash if user else None, password) or user is None:
         raise Unauthorized(BAD_CREDENTIALS)
+    if user.disabled_at is not None:  # told only to whoever knows the password
+        raise Unauthorized("This account is disabled; ask the operator of this service.")
     return user
 
 
@@ -90,7 +92,7 @@ def user_for_token(*, session: Session, token: str) -> User:
         .join(AuthSession, AuthSession.user_id == User.id)
         .where(AuthSession.token_hash == token_hash(token))
     ).first()
-    if row is None or row.expires_at <= utcnow():
+    if row is None or row.expires_at <= utcnow() or row.User.disabled_at is not None:
         raise Unauthorized("Your session has expired or was signed out; sign in again.")
     return row.User
 
