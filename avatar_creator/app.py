@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from avatar_creator import error_handlers, health, openapi, web
+from avatar_creator.admin.routes import router as admin_router
 from avatar_creator.admission import Admission
 from avatar_creator.auth.passwords import Passwords
 from avatar_creator.auth.routes import router as auth_router
@@ -103,7 +104,7 @@ def create_app(settings: Settings | None = None, *, providers: dict[str, Provide
     error_handlers.install(app)
     for router in (platform_router, auth_router, tokens_router, credits_router, projects_router, generation_router,
                    generation_sources_router, avatars_router, uploads_router, stats_router, files_router,
-                   events_router, catalog_router, previews_router, client_logs_router):
+                   events_router, catalog_router, previews_router, client_logs_router, admin_router):
         app.include_router(router)
     web.install(app)
     openapi.install(app, provider_names=jobs.provider_names())

@@ -23,7 +23,7 @@ from avatar_creator.auth import tokens
 from avatar_creator.auth.models import User
 from avatar_creator.auth.passwords import Passwords
 from avatar_creator.db import Database
-from avatar_creator.errors import CsrfFailed, Forbidden, Unauthorized
+from avatar_creator.errors import CsrfFailed, Forbidden, NotFound, Unauthorized
 from avatar_creator.events.broadcast import Broadcaster
 from avatar_creator.events.tickets import UsedTickets
 from avatar_creator.health import HealthRegistry
@@ -195,6 +195,19 @@ def require_scope(scope: str) -> Callable[..., User]:
     return scoped_user
 
 
+def get_admin(request: Request, database: DatabaseDep, settings: SettingsDep) -> User:
+    """An admin signed in with a session. For anyone else, API tokens and visitors included, the admin area does not
+    exist: 404, as for an unknown path."""
+    try:
+        principal = resolve_principal(request, database, settings)
+    except Unauthorized:
+        raise NotFound("Not found.") from None
+    if principal.token_id is not None or principal.user.role != "admin":
+        raise NotFound("Not found.")
+    return principal.user
+
+
+AdminUser = Annotated[User, Depends(get_admin)]
 AvatarsReader = Annotated[User, Depends(require_scope("avatars:read"))]
 UsageRecorder = Annotated[User, Depends(require_scope("avatars:usage"))]
 Generator = Annotated[User, Depends(require_scope("generate"))]

@@ -122,7 +122,7 @@ def build(app: FastAPI, provider_names: set[str]) -> dict[str, Any]:
             operation["operationId"] = _operation_id(name, path, method, used_ids)
             calls = set(_calls(route.dependant))
             _document_errors(operation, _error_statuses(route, calls))
-            if deps.get_principal in calls:
+            if calls & {deps.get_principal, deps.get_admin}:
                 operation["security"] = SIGNED_IN
     return document
 
@@ -177,6 +177,8 @@ def _error_statuses(route: RouteContext, calls: set[Callable[..., Any]]) -> set[
         found.add(404)
     if deps.get_principal in calls:
         found |= {401, 403}
+    if deps.get_admin in calls:  # anyone but an admin finds nothing: 404; an admin's cookie still needs its CSRF
+        found |= {403, 404}
     if deps.get_rate_limiter in calls:  # only the limits (deps.limit_by_*) ask for the limiter
         found |= {429, 503}
     if deps.get_database in calls:

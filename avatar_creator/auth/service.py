@@ -110,8 +110,17 @@ def end_session(*, session: Session, broadcaster: Broadcaster, token: str) -> No
     """Revoke a session at once: its token and stream tickets stop working (both need the session), and once this
     commits its open event streams end on every process. Every way of ending a session goes through here."""
     found = session.scalar(select(AuthSession).where(AuthSession.token_hash == token_hash(token)))
-    if found is None:
-        return
+    if found is not None:
+        _end(session, broadcaster, found)
+
+
+def end_user_sessions(*, session: Session, broadcaster: Broadcaster, user_id: str) -> None:
+    """Revoke every session of the user (a disabled or deleted account), each as ``end_session`` does."""
+    for found in session.scalars(select(AuthSession).where(AuthSession.user_id == user_id)).all():
+        _end(session, broadcaster, found)
+
+
+def _end(session: Session, broadcaster: Broadcaster, found: AuthSession) -> None:
     user_id, session_id = found.user_id, found.id
     session.execute(delete(AuthSession).where(AuthSession.id == session_id))
     after_commit(session, lambda: broadcaster.end_session_streams(user_id, session_id))

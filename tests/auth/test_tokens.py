@@ -105,7 +105,7 @@ def _token_routes(app) -> tuple[list[tuple[str, set[str]]], list[tuple[str, set[
         if not isinstance(route.original_route, APIRoute):
             continue
         calls = set(_calls(route.dependant))
-        if deps.get_principal in calls:
+        if calls & {deps.get_principal, deps.get_admin}:
             (reachable if scoped & calls else closed).append((route.path_format, set(route.methods or ())))
     return reachable, closed
 
@@ -120,7 +120,7 @@ def test_a_token_reaches_no_route_that_does_not_name_its_scope(client, app):
     owner = register(client)
     token = create_token(client, owner["headers"], scopes=["avatars:read", "avatars:usage", "generate"])
     reachable, closed = _token_routes(app)
-    assert {"/api/auth/me", "/api/auth/logout", "/api/auth/tokens"} <= {path for path, _ in closed}
+    assert {"/api/auth/me", "/api/auth/logout", "/api/auth/tokens", "/api/admin/users"} <= {path for path, _ in closed}
     assert f"{API}/avatars/{{avatar_id}}/usage" in {path for path, _ in reachable}
     for path, methods in closed:
         for method in methods - {"HEAD"}:
