@@ -14,6 +14,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -72,10 +73,9 @@ def server_environment(folder: Path, database_url: str, **overrides: str) -> dic
     return env
 
 
-@pytest.fixture(scope="module")
-def live_server(tmp_path_factory, sqlite_template) -> Iterator[LiveServer]:
-    """A server per test module, so work a module leaves queued stops with it instead of loading later tests."""
-    folder = tmp_path_factory.mktemp("web-server")
+@contextmanager
+def serving(folder: Path, sqlite_template: Path, **overrides: str) -> Iterator[LiveServer]:
+    """``avatar-creator serve`` on a free port with its own copy of the migrated database, until the block ends."""
     database = folder / "web.db"
     shutil.copy(sqlite_template, database)
     database_url = f"sqlite:///{database}"
@@ -85,7 +85,8 @@ def live_server(tmp_path_factory, sqlite_template) -> Iterator[LiveServer]:
         # cwd is the scratch folder, so a developer's .env in the repository does not leak into the test server.
         process = subprocess.Popen(
             [sys.executable, "-m", "avatar_creator.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-            cwd=folder, env=server_environment(folder, database_url), stdout=log_file, stderr=subprocess.STDOUT)
+            cwd=folder, env=server_environment(folder, database_url, **overrides), stdout=log_file,
+            stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_until_up(url, process, log)
@@ -96,6 +97,13 @@ def live_server(tmp_path_factory, sqlite_template) -> Iterator[LiveServer]:
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory, sqlite_template) -> Iterator[LiveServer]:
+    """A server per test module, so work a module leaves queued stops with it instead of loading later tests."""
+    with serving(tmp_path_factory.mktemp("web-server"), sqlite_template) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
