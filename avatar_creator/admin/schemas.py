@@ -58,11 +58,11 @@ class QueueRead(ApiModel):
     counts: dict[str, int]
     oldest_pending_at: datetime | None
     oldest_pending_age_seconds: float | None
-    failures_24h: dict[str, int]
+    failures_by_code: dict[str, int]
 
     @classmethod
     def of(cls, overview: Overview) -> dict:
         oldest = overview.oldest_pending_at
         return cls(counts=overview.counts, oldest_pending_at=oldest,
                    oldest_pending_age_seconds=round((overview.as_of - oldest).total_seconds(), 1) if oldest else None,
-                   failures_24h=overview.failures).dump()
+                   failures_by_code=overview.failures).dump()

@@ -62,3 +62,13 @@ def screenshot(page, name: str) -> None:
         assert overflow <= viewport["width"], f"{name} is {overflow}px wide at {viewport['width']}px"
         page.screenshot(path=SCREENSHOTS / f"{name}-{viewport['width']}.png", full_page=True)
     page.set_viewport_size(DESKTOP)
+
+
+def assert_accessible(page) -> None:
+    """axe-core finds no serious or critical issue on the page as it is now."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    violations = Axe().run(page).response["violations"]
+    serious = [(found["id"], found["help"], [node["target"] for node in found["nodes"]][:3])
+               for found in violations if found["impact"] in ("serious", "critical")]
+    assert serious == [], f"{page.url}: {serious}"

@@ -69,7 +69,8 @@ def server_environment(folder: Path, database_url: str, **overrides: str) -> dic
     env.update(PYTHONPATH=str(REPO), AVATAR_DATA_DIR=str(folder / "data"), AVATAR_DATABASE_URL=database_url,
                AVATAR_SECRET_KEY=TEST_SECRET, AVATAR_RATE_LIMITS="off", AVATAR_ARGON2_TIME_COST="1",
                AVATAR_ARGON2_MEMORY_KIB="8", AVATAR_ARGON2_PARALLELISM="1", AVATAR_WORKERS="2",
-               AVATAR_OFFLINE_STEP_DELAY_MS=str(STEP_DELAY_MS), **overrides)
+               AVATAR_OFFLINE_STEP_DELAY_MS=str(STEP_DELAY_MS))
+    env.update(overrides)
     return env
 
 
@@ -100,9 +101,15 @@ def serving(folder: Path, sqlite_template: Path, **overrides: str) -> Iterator[L
 
 
 @pytest.fixture(scope="module")
-def live_server(tmp_path_factory, sqlite_template) -> Iterator[LiveServer]:
+def server_overrides() -> dict[str, str]:
+    """Settings a test module's server takes on top of ``server_environment``'s; a module overrides this fixture."""
+    return {}
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory, sqlite_template, server_overrides) -> Iterator[LiveServer]:
     """A server per test module, so work a module leaves queued stops with it instead of loading later tests."""
-    with serving(tmp_path_factory.mktemp("web-server"), sqlite_template) as server:
+    with serving(tmp_path_factory.mktemp("web-server"), sqlite_template, **server_overrides) as server:
         yield server
 
 
@@ -127,8 +134,8 @@ def browser():
     playwright.stop()
 
 
-@pytest.fixture
-def page(browser, live_server):
+@contextmanager
+def _watched_page(browser, live_server: LiveServer):
     from playwright.sync_api import expect
 
     expect.set_options(timeout=10_000)
@@ -144,6 +151,19 @@ def page(browser, live_server):
     yield browser_page
     context.close()
     assert refused == [], "\n".join(refused)
+
+
+@pytest.fixture
+def page(browser, live_server):
+    with _watched_page(browser, live_server) as browser_page:
+        yield browser_page
+
+
+@pytest.fixture
+def other_page(browser, live_server):
+    """A second person's browser (its own cookies) on the same server, watched like ``page``."""
+    with _watched_page(browser, live_server) as browser_page:
+        yield browser_page
 
 
 @pytest.fixture(scope="session")
