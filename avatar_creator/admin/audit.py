@@ -9,7 +9,7 @@ from avatar_creator import paging
 from avatar_creator.admin.models import AuditEntry
 
 
-def record(*, session: Session, actor_id: str | None, action: str, target_type: str, target_id: str,
+def record(*, session: Session, actor_id: str, action: str, target_type: str, target_id: str,
            details: dict | None = None) -> AuditEntry:
     """Write one entry; it commits or rolls back with the change it describes."""
     entry = AuditEntry(actor_id=actor_id, action=action, target_type=target_type, target_id=target_id,

@@ -16,7 +16,7 @@ class AuditEntry(Base):
     __table_args__ = (Index("ix_audit_log_created_at_id", "created_at", "id"),)  # newest first, cursor paging
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
-    actor_id: Mapped[str | None] = mapped_column(String(32))  # None: the CLI
+    actor_id: Mapped[str] = mapped_column(String(32))  # the admin who acted
     action: Mapped[str] = mapped_column(String(40))
     target_type: Mapped[str] = mapped_column(String(20))
     target_id: Mapped[str] = mapped_column(String(32))

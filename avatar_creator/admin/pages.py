@@ -185,7 +185,9 @@ def system_checks(request: Request, admin: WebAdmin, health: HealthDep) -> Respo
 def audit_page(request: Request, admin: WebAdmin, database: DatabaseDep, cursor: Cursor = None) -> Response:
     with database.session(write=False) as session:
         entries, next_cursor = audit.entries(session=session, limit=PAGE_SIZE, cursor=cursor)
-    return _render(request, "audit.html", admin, {"entries": entries, "next_cursor": next_cursor})
+        named = users.emails(session=session, user_ids={entry.actor_id for entry in entries} | {
+            entry.target_id for entry in entries if entry.target_type == "user"})
+    return _render(request, "audit.html", admin, {"entries": entries, "emails": named, "next_cursor": next_cursor})
 
 
 def _choice(value: object, options: dict[str, Any], field: str) -> Any:

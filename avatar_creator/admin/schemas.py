@@ -46,7 +46,7 @@ class AdminUserRead(ApiModel):
 
 class AuditEntryRead(ApiModel):
     id: str
-    actor_id: str | None
+    actor_id: str
     action: str
     target_type: str
     target_id: str

@@ -51,6 +51,12 @@ def get(*, session: Session, user_id: str) -> Account:
     return Account(user=user, last_seen_at=_last_seen(session, [user_id]).get(user_id))
 
 
+def emails(*, session: Session, user_ids: set[str]) -> dict[str, str]:
+    """The email of each of these users that still exists."""
+    return {user_id: email for user_id, email in session.execute(select(User.id, User.email)
+                                                                 .where(User.id.in_(user_ids)))}
+
+
 def change_credits(*, session: Session, signals_events: events.EventSink, actor_id: str, user_id: str, amount: int,
                    reason: str) -> CreditTransaction:
     """Grant (``amount`` > 0) or remove credits, with the reason in the ledger; the user's pages hear of it live."""

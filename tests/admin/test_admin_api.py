@@ -39,6 +39,13 @@ def test_everyone_but_an_admin_finds_nothing_under_api_admin(client, app):
             answer = client.request(method, path, headers=headers, json={"amount": 5, "reason": "x"})
             assert answer.status_code == 404 and answer.json()["error"]["code"] == "NOT_FOUND", (method, path)
     assert client.get("/api/admin/users", headers=admin["headers"]).status_code == 200
+    client.post("/api/auth/login", json={"email": user["user"]["email"], "password": PASSWORD})  # a cookie session
+    path = f"/api/admin/users/{user['user']['id']}/credits"
+    assert client.post(path, json={"amount": 5, "reason": "x"}).status_code == 404  # no CSRF token: still nothing
+    client.post("/api/auth/login", json={"email": admin["user"]["email"], "password": PASSWORD})
+    refused = client.post(path, json={"amount": 5, "reason": "x"})
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "CSRF_FAILED"  # an admin is told
+    client.cookies.clear()
     assert client.get("/api/admin/users/nobody", headers=admin["headers"]).status_code == 404
     assert _audit(client, admin) == []  # nothing the refused calls asked for happened
 

@@ -38,7 +38,7 @@ def upgrade() -> None:
     op.create_table(
         'audit_log',
         sa.Column('id', sa.String(length=32), nullable=False),
-        sa.Column('actor_id', sa.String(length=32), nullable=True),
+        sa.Column('actor_id', sa.String(length=32), nullable=False),
         sa.Column('action', sa.String(length=40), nullable=False),
         sa.Column('target_type', sa.String(length=20), nullable=False),
         sa.Column('target_id', sa.String(length=32), nullable=False),
