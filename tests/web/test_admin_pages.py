@@ -71,7 +71,10 @@ def test_an_admin_grants_credits_disables_and_cancels_through_the_forms(client, 
     assert client.post(f"{page}/credits", data={"amount": "50", "reason": "x"}).status_code == 403  # no CSRF token
 
     cancelled = client.post(f"/admin/generations/{job['id']}/cancel", data={"csrf_token": csrf})
-    assert "10 credits went back" in cancelled.text
+    assert "10 credits went back" in cancelled.text and "Retry for the user" in cancelled.text
+    retried = client.post(f"/admin/generations/{job['id']}/retry", data={"csrf_token": csrf})
+    assert retried.url.path != f"/admin/generations/{job['id']}" and "Queued again for the user" in retried.text
+    assert "Cancel for the user" in retried.text
     disabled = client.post(f"{page}/status", data={"csrf_token": csrf, "disabled": "true"})
     assert "sessions and tokens have ended" in disabled.text
     assert client.get("/api/auth/me", headers=member["headers"]).status_code == 401
@@ -79,11 +82,10 @@ def test_an_admin_grants_credits_disables_and_cancels_through_the_forms(client, 
     assert wrong.status_code == 400
 
     audit = client.get("/admin/audit").text
-    assert [action for action in ("user.disable", "generation.cancel", "credits.grant") if action in audit] == [
-        "user.disable", "generation.cancel", "credits.grant"]
-    assert audit.index("user.disable") < audit.index("generation.cancel") < audit.index("credits.grant")
+    actions = ("user.disable", "generation.retry", "generation.cancel", "credits.grant")
+    assert [audit.index(action) for action in actions] == sorted(audit.index(action) for action in actions)
     queue = client.get("/admin/queue").text
-    assert "<svg" in queue and "1 cancelled" in queue
+    assert "<svg" in queue and "1 cancelled" in queue and "member@example.com" in audit
 
 
 def test_a_tokens_secret_is_shown_once_and_revoking_ends_it(client):
