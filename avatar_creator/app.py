@@ -9,9 +9,11 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from avatar_creator import error_handlers, health, metrics, openapi, web
+from avatar_creator.admin.routes import router as admin_router
 from avatar_creator.admission import Admission
 from avatar_creator.auth.passwords import Passwords
 from avatar_creator.auth.routes import router as auth_router
+from avatar_creator.auth.token_routes import router as tokens_router
 from avatar_creator.avatars.multipart import TEXT_BYTES_LIMIT
 from avatar_creator.avatars.routes import router as avatars_router
 from avatar_creator.avatars.uploads import router as uploads_router
@@ -114,9 +116,9 @@ def create_app(settings: Settings | None = None, *, providers: dict[str, Provide
     # Outermost: every answer gets its id, and only it sees the peer before the trusted proxies' X-Forwarded-For.
     app.add_middleware(RequestIds, trusted_proxies=settings.trusted_proxies)
     error_handlers.install(app)
-    for router in (platform_router, auth_router, credits_router, projects_router, generation_router,
+    for router in (platform_router, auth_router, tokens_router, credits_router, projects_router, generation_router,
                    generation_sources_router, avatars_router, uploads_router, stats_router, files_router,
-                   events_router, catalog_router, previews_router, client_logs_router):
+                   events_router, catalog_router, previews_router, client_logs_router, admin_router):
         app.include_router(router)
     web.install(app)
     openapi.install(app, provider_names=jobs.provider_names())

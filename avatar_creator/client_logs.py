@@ -13,7 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response, status
 
 from avatar_creator.avatars.multipart import _limited
-from avatar_creator.deps import DatabaseDep, RateLimiterDep, SettingsDep, get_current_user, session_token
+from avatar_creator.deps import DatabaseDep, RateLimiterDep, SettingsDep, resolve_principal, session_token
 from avatar_creator.errors import CsrfFailed, Unauthorized, ValidationFailed
 from avatar_creator.logs import redact
 
@@ -32,7 +32,7 @@ def reporter_id(request: Request, database: DatabaseDep, settings: SettingsDep) 
     A session cookie counts only with its CSRF token, so another site cannot file reports under the user's name.
     """
     try:
-        return get_current_user(request, database, settings).id
+        return resolve_principal(request, database, settings).user.id
     except (Unauthorized, CsrfFailed):
         return None
 

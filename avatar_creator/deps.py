@@ -13,6 +13,8 @@ from __future__ import annotations
 import hmac
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
 from typing import Annotated
 
 from fastapi import BackgroundTasks, Depends, Request, Response
@@ -20,10 +22,11 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from avatar_creator import logs
 from avatar_creator.auth import service as auth_service
+from avatar_creator.auth import tokens
 from avatar_creator.auth.models import User
 from avatar_creator.auth.passwords import Passwords
 from avatar_creator.db import Database
-from avatar_creator.errors import CsrfFailed, Unauthorized
+from avatar_creator.errors import CsrfFailed, Forbidden, NotFound, Unauthorized
 from avatar_creator.events.broadcast import Broadcaster
 from avatar_creator.events.tickets import UsedTickets
 from avatar_creator.health import HealthRegistry
@@ -137,14 +140,12 @@ def session_token(request: Request) -> tuple[str, bool] | None:
 
 
 def user_for_token(database: Database, token: str) -> User:
-    """The token's user, read in a short transaction of its own; the user comes back detached, fully loaded. The
-    request's later log lines name the user.
+    """The token's user, read in a short transaction of its own; the user comes back detached, fully loaded.
 
     The session's last use is written at most once a minute (``auth.service.SEEN_EVERY``), not on every request.
     """
     with database.session(write=False) as session:
         caller = auth_service.caller_for_token(session=session, token=token)
-    logs.add_to_context(user_id=caller.user.id)
     if caller.seen_long_ago:
         try:
             with database.session() as session:
@@ -154,22 +155,116 @@ def user_for_token(database: Database, token: str) -> User:
     return caller.user
 
 
-def get_current_user(request: Request, database: DatabaseDep, settings: SettingsDep) -> User:
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling and how: a session (``token_id`` None, every right) or a personal API token and its scopes."""
+
+    user: User
+    token_id: str | None = None
+    scopes: frozenset[str] = frozenset()
+
+    @property
+    def rate_key(self) -> str:
+        """What rate limits count against: each API token on its own, else the user."""
+        return f"token:{self.token_id}" if self.token_id else self.user.id
+
+
+def _api_token(database: Database, secret: str) -> Principal | None:
+    with database.session(write=False) as session:
+        found = tokens.live_token(session=session, secret=secret)
+    if found is None:
+        return None
+    if found.last_used_at_stale:
+        try:
+            with database.session() as session:
+                tokens.touch(session=session, token_id=found.id)
+        except SQLAlchemyError as error:  # only a "last used" time: a busy database must not fail the request
+            log.info("could not note a token's last use (%s)", type(error).__name__)
+    return Principal(user=found.user, token_id=found.id, scopes=found.scopes)
+
+
+def resolve_principal(request: Request, database: Database, settings: Settings) -> Principal:
+    """The caller: a bearer API token, else a session (bearer, or the cookie with its CSRF header when it matters)."""
     found = session_token(request)
     if found is None:
         raise Unauthorized("Sign in first: send 'Authorization: Bearer <token>'.")
     token, from_cookie = found
-    if from_cookie and request.method not in SAFE_METHODS:
-        expected = auth_service.csrf_token_for(token, secret=settings.secret)
-        sent = request.headers.get(CSRF_HEADER, "")
-        if not hmac.compare_digest(sent.encode(), expected.encode()):
-            raise CsrfFailed(f"Missing or wrong CSRF token: send the '{CSRF_COOKIE}' cookie's value as {CSRF_HEADER}.")
-    user = user_for_token(database, token)
-    request.state.user_id = user.id
-    return user
+    principal = _api_token(database, token) if not from_cookie and tokens.is_token(token) else None
+    if principal is None:
+        if from_cookie and request.method not in SAFE_METHODS:
+            expected = auth_service.csrf_token_for(token, secret=settings.secret)
+            sent = request.headers.get(CSRF_HEADER, "")
+            if not hmac.compare_digest(sent.encode(), expected.encode()):
+                raise CsrfFailed(f"Missing or wrong CSRF token: send the '{CSRF_COOKIE}' cookie's value as "
+                                 f"{CSRF_HEADER}.")
+        principal = Principal(user=user_for_token(database, token))
+    request.state.user_id = principal.user.id
+    logs.add_to_context(user_id=principal.user.id)  # the request's later log lines name the user
+    return principal
+
+
+def get_principal(request: Request, database: DatabaseDep, settings: SettingsDep) -> Principal:
+    return resolve_principal(request, database, settings)
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+def get_current_user(principal: PrincipalDep) -> User:
+    """The signed-in user of a session. API tokens are refused: a route reachable by tokens says so with
+    ``require_scope``, so a route that forgets to is closed to them."""
+    if principal.token_id is not None:
+        raise Forbidden("API tokens cannot use this route; sign in instead.")
+    return principal.user
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+@cache  # one dependency per scope, so FastAPI resolves it once per request however many times a route names it
+def require_scope(scope: str) -> Callable[..., User]:
+    """A dependency for a route API tokens may reach: a session, or a token that holds ``scope``."""
+    if scope not in tokens.SCOPES:
+        raise ValueError(f"unknown scope {scope!r}")
+
+    def scoped_user(response: Response, principal: PrincipalDep, limiter: RateLimiterDep) -> User:
+        if principal.token_id is not None:
+            if scope not in principal.scopes:
+                raise Forbidden(f"This API token lacks the scope '{scope}'.")
+            response.headers.update(limiter.hit("api_token", principal.rate_key))
+        return principal.user
+
+    return scoped_user
+
+
+def get_admin(request: Request, database: DatabaseDep, settings: SettingsDep) -> User:
+    """An admin signed in with a session. For anyone else, API tokens and visitors included, the admin area does not
+    exist: 404, as for an unknown path."""
+    try:
+        principal = resolve_principal(request, database, settings)
+    except Unauthorized:
+        raise NotFound("Not found.") from None
+    except CsrfFailed:  # only an admin learns that this route wants the CSRF token
+        found = session_token(request)
+        if found is None or _role_of(database, found[0]) != "admin":
+            raise NotFound("Not found.") from None
+        raise
+    if principal.token_id is not None or principal.user.role != "admin":
+        raise NotFound("Not found.")
+    return principal.user
+
+
+def _role_of(database: Database, token: str) -> str | None:
+    try:
+        return user_for_token(database, token).role
+    except Unauthorized:
+        return None
+
+
+AdminUser = Annotated[User, Depends(get_admin)]
+AvatarsReader = Annotated[User, Depends(require_scope("avatars:read"))]
+UsageRecorder = Annotated[User, Depends(require_scope("avatars:usage"))]
+Generator = Annotated[User, Depends(require_scope("generate"))]
 
 
 # Rate limits
@@ -184,17 +279,22 @@ def limit_by_ip(name: str):
     return Depends(dependency)
 
 
-def limit_by_user(name: str, *, user_dependency: Callable[..., User] = get_current_user):
-    """A dependency counting this request against the named limit, per signed-in user.
+def limit_by_user(name: str, *, user_dependency: Callable[..., User] | None = None):
+    """A dependency counting this request against the named limit, per signed-in user (per API token for a token).
 
-    ``user_dependency`` says how the caller is found: the API's ``get_current_user`` by default; the web app passes
-    its own (its forms carry the CSRF token in a field, not a header).
+    ``user_dependency`` says how the web app finds its caller (its forms carry the CSRF token in a field, not a
+    header); the API's routes count the caller found by ``get_principal`` and check its rights themselves.
     """
+    if user_dependency is None:
+        def by_principal(response: Response, limiter: RateLimiterDep, principal: PrincipalDep) -> None:
+            response.headers.update(limiter.hit(name, principal.rate_key))
 
-    def dependency(response: Response, limiter: RateLimiterDep, user: User = Depends(user_dependency)) -> None:
+        return Depends(by_principal)
+
+    def by_user(response: Response, limiter: RateLimiterDep, user: User = Depends(user_dependency)) -> None:
         response.headers.update(limiter.hit(name, user.id))
 
-    return Depends(dependency)
+    return Depends(by_user)
 
 
 # Session cookies

@@ -49,6 +49,13 @@ class EmailNotVerified(AppError):
     code = "EMAIL_NOT_VERIFIED"
 
 
+class Forbidden(AppError):
+    """An API token used outside its scopes, or on a route tokens never reach (account, tokens, admin)."""
+
+    status_code = 403
+    code = "FORBIDDEN"
+
+
 class NotFound(AppError):
     status_code = 404
     code = "NOT_FOUND"

@@ -1,11 +1,11 @@
 """The OpenAPI document, made to tell the truth: the statuses each operation really answers, with API.md's envelope.
 
 FastAPI documents a 422 nobody ever gets and none of our errors. One pass over the finished document fixes that from
-what each route depends on, so route modules stay as they are: the caller (``CurrentUser``) → 401 and the security
-schemes, and 403 for a state-changing cookie request without its CSRF token; a rate limit → 429; the database or the
-limiter (Redis) → 503; any parameter or body → 400; a body → 413; a path parameter → 404. A route with a status of its
-own (402, 409, 415) says so with ``responses=statuses(...)``, one that answers a file with ``responses=binary(...)``,
-and one that reads its form itself describes it with ``openapi_extra=multipart_body(...)``.
+what each route depends on, so route modules stay as they are: the caller (``deps.get_principal``) → 401 and the
+security schemes, and 403 (an API token outside its scopes, a cookie request without its CSRF token); a rate limit →
+429; the database or the limiter (Redis) → 503; any parameter or body → 400; a body → 413; a path parameter → 404.
+A route with a status of its own (402, 409, 415) says so with ``responses=statuses(...)``, one that answers a file
+with ``responses=binary(...)``, and one that reads its form itself describes it with ``openapi_extra=multipart_body``.
 """
 
 from __future__ import annotations
@@ -30,7 +30,8 @@ DESCRIPTIONS = {
     400: "A bad field, bad JSON or a bad multipart form (never 422).",
     401: "No token, or an expired or revoked one.",
     402: "Not enough credits: the message says the required and available credits.",
-    403: "A cookie-authenticated state-changing request without a valid CSRF token.",
+    403: "An API token used outside its scopes (FORBIDDEN), or a cookie-authenticated state-changing request without "
+         "a valid CSRF token (CSRF_FAILED).",
     404: "Missing, or owned by someone else.",
     409: "The request conflicts with the current state.",
     413: "The body is over its limit, or the storage quota is full.",
@@ -120,8 +121,8 @@ def build(app: FastAPI, provider_names: set[str]) -> dict[str, Any]:
                 continue
             operation["operationId"] = _operation_id(name, path, method, used_ids)
             calls = set(_calls(route.dependant))
-            _document_errors(operation, _error_statuses(route, method, calls))
-            if deps.get_current_user in calls:
+            _document_errors(operation, _error_statuses(route, calls))
+            if calls & {deps.get_principal, deps.get_admin}:
                 operation["security"] = SIGNED_IN
     return document
 
@@ -164,7 +165,7 @@ def _calls(dependant: Dependant) -> Iterator[Callable[..., Any]]:
         yield from _calls(dependency)
 
 
-def _error_statuses(route: RouteContext, method: str, calls: set[Callable[..., Any]]) -> set[int]:
+def _error_statuses(route: RouteContext, calls: set[Callable[..., Any]]) -> set[int]:
     dependant = route.dependant
     has_body = dependant.body_params or "requestBody" in (route.openapi_extra or {})
     found: set[int] = set()
@@ -174,10 +175,10 @@ def _error_statuses(route: RouteContext, method: str, calls: set[Callable[..., A
         found.add(413)
     if dependant.path_params:
         found.add(404)
-    if deps.get_current_user in calls:
-        found.add(401)
-        if method not in deps.SAFE_METHODS:
-            found.add(403)
+    if deps.get_principal in calls:
+        found |= {401, 403}
+    if deps.get_admin in calls:  # anyone but an admin finds nothing: 404; an admin's cookie still needs its CSRF
+        found |= {403, 404}
     if deps.get_rate_limiter in calls:  # only the limits (deps.limit_by_*) ask for the limiter
         found |= {429, 503}
     if deps.get_database in calls:

@@ -15,7 +15,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from avatar_creator.errors import ConfigurationError
 
 RATE_LIMIT_NAMES = ("login", "login_failures", "register", "generate", "upload", "client_logs", "password_reset",
-                    "password_reset_email")
+                    "password_reset_email", "api_token")
 # What the prompt builder (providers/prompts.py) appends to every prompt and negative prompt unless set otherwise.
 DEFAULT_QUALITY_TERMS = ("head and shoulders portrait, looking at the camera, detailed face, soft studio lighting, "
                          "sharp focus, high quality")
@@ -78,6 +78,7 @@ class Settings(BaseSettings):
     rate_limit_client_logs: str = "30/minute"  # browser error reports, per signed-in user or else per address
     rate_limit_password_reset: str = "10/hour"  # "forgot password" requests per address
     rate_limit_password_reset_email: str = "3/hour"  # reset mails per email, whichever addresses ask
+    rate_limit_api_token: str = "120/minute"  # every request of one personal API token, on top of the limits above
     # While Redis (AVATAR_REDIS_URL) is away: count in each process ("memory"), or answer 503 ("refuse")
     rate_limits_without_redis: Literal["memory", "refuse"] = "memory"
 
@@ -177,7 +178,7 @@ class Settings(BaseSettings):
 
     @field_validator("rate_limit_login", "rate_limit_login_failures", "rate_limit_register", "rate_limit_generate",
                      "rate_limit_upload", "rate_limit_client_logs", "rate_limit_password_reset",
-                     "rate_limit_password_reset_email")
+                     "rate_limit_password_reset_email", "rate_limit_api_token")
     @classmethod
     def _check_rate_limit(cls, value: str) -> str:
         from limits import parse_many

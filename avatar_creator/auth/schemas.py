@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import AfterValidator, EmailStr, Field, StringConstraints
+from pydantic import AfterValidator, EmailStr, Field, StringConstraints, field_validator
 
 from avatar_creator.schemas import ApiModel
 
@@ -77,3 +77,27 @@ class SessionRead(ApiModel):
     created_at: datetime
     last_seen_at: datetime
     current: bool
+
+
+Scope = Literal["avatars:read", "avatars:usage", "generate"]  # auth.tokens.SCOPES
+
+
+class TokenCreate(ApiModel):
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    scopes: Annotated[list[Scope], Field(min_length=1, max_length=3)]
+    expires_in_days: Annotated[int, Field(ge=1, le=3650)] | None = None
+
+
+class TokenRead(ApiModel):
+    id: str
+    name: str
+    scopes: list[str]
+    prefix: str
+    created_at: datetime
+    last_used_at: datetime | None
+    expires_at: datetime | None
+
+    @field_validator("scopes", mode="before")
+    @classmethod
+    def _split(cls, value: object) -> object:
+        return value.split() if isinstance(value, str) else value

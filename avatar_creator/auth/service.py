@@ -85,6 +85,8 @@ def check_password(*, passwords: Passwords, user: User | None, password: str) ->
     """``user`` if ``password`` is theirs; unknown emails cost the same hash time and get the same message."""
     if not passwords.verify(user.password_hash if user else None, password) or user is None:
         raise Unauthorized(BAD_CREDENTIALS)
+    if user.disabled_at is not None:  # told only to whoever knows the password
+        raise Unauthorized("This account is disabled; ask the operator of this service.")
     return user
 
 
@@ -105,7 +107,7 @@ def caller_for_token(*, session: Session, token: str) -> Caller:
         .join(AuthSession, AuthSession.user_id == User.id)
         .where(AuthSession.token_hash == token_hash(token))
     ).first()
-    if row is None or row.expires_at <= utcnow():
+    if row is None or row.expires_at <= utcnow() or row.User.disabled_at is not None:
         raise Unauthorized(SIGNED_OUT)
     return Caller(user=row.User, session_id=row.id, last_seen_at=row.last_seen_at)
 

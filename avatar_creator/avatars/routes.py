@@ -18,7 +18,15 @@ from avatar_creator.avatars.schemas import (
     avatar_to_api,
 )
 from avatar_creator.db import utcnow
-from avatar_creator.deps import CurrentUser, DatabaseDep, FileUrlsDep, SignalsDep, StorageDep
+from avatar_creator.deps import (
+    AvatarsReader,
+    CurrentUser,
+    DatabaseDep,
+    FileUrlsDep,
+    SignalsDep,
+    StorageDep,
+    UsageRecorder,
+)
 from avatar_creator.generation import requests
 from avatar_creator.openapi import binary
 from avatar_creator.projects import service as projects_service
@@ -29,7 +37,7 @@ router = APIRouter(prefix="/api/apps/avatar-creator", tags=["avatars"])
 
 @router.get("/avatars")
 def list_avatars(
-    user: CurrentUser, database: DatabaseDep, file_urls: FileUrlsDep,
+    user: AvatarsReader, database: DatabaseDep, file_urls: FileUrlsDep,
     project_id: Annotated[str | None, Query(alias="projectId", max_length=64)] = None,
     source_type: Annotated[SOURCE_TYPE | None, Query(alias="sourceType")] = None,
     favorite: bool | None = None,
@@ -46,7 +54,7 @@ def list_avatars(
 
 
 @router.get("/avatars/{avatar_id}")
-def get_avatar(avatar_id: str, user: CurrentUser, database: DatabaseDep, file_urls: FileUrlsDep) -> dict:
+def get_avatar(avatar_id: str, user: AvatarsReader, database: DatabaseDep, file_urls: FileUrlsDep) -> dict:
     with database.session(write=False) as session:
         avatar = service.get_owned(session=session, user_id=user.id, avatar_id=avatar_id)
     return {"avatar": avatar_to_api(avatar, file_urls)}
@@ -69,7 +77,7 @@ def delete_avatar(avatar_id: str, user: CurrentUser, database: DatabaseDep, stor
 
 
 @router.get("/avatars/{avatar_id}/download", responses=FILE_RESPONSES)
-def download_avatar(avatar_id: str, request: Request, user: CurrentUser, database: DatabaseDep,
+def download_avatar(avatar_id: str, request: Request, user: AvatarsReader, database: DatabaseDep,
                     storage: StorageDep) -> Response:
     with database.session(write=False) as session:
         avatar = service.get_owned(session=session, user_id=user.id, avatar_id=avatar_id)
@@ -79,7 +87,7 @@ def download_avatar(avatar_id: str, request: Request, user: CurrentUser, databas
 
 
 @router.post("/avatars/{avatar_id}/usage", status_code=status.HTTP_201_CREATED)
-def record_usage(avatar_id: str, body: UsageCreate, user: CurrentUser, database: DatabaseDep) -> dict:
+def record_usage(avatar_id: str, body: UsageCreate, user: UsageRecorder, database: DatabaseDep) -> dict:
     with database.session() as session:
         row = usage.record(session=session, user_id=user.id, avatar_id=avatar_id, app_id=body.app_id,
                            app_name=body.app_name, action=body.action, reference_id=body.reference_id,
@@ -88,7 +96,7 @@ def record_usage(avatar_id: str, body: UsageCreate, user: CurrentUser, database:
 
 
 @router.get("/avatars/{avatar_id}/usage-history")
-def usage_history(avatar_id: str, user: CurrentUser, database: DatabaseDep) -> dict:
+def usage_history(avatar_id: str, user: AvatarsReader, database: DatabaseDep) -> dict:
     with database.session(write=False) as session:
         service.get_owned(session=session, user_id=user.id, avatar_id=avatar_id)
         return {"success": True,

@@ -6,16 +6,13 @@ after it commits. ``users.storage_used`` changes in the same transaction as the 
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from avatar_creator import paging
 from avatar_creator.auth.models import User
 from avatar_creator.avatars import files
 from avatar_creator.avatars.attributes import ATTRIBUTE_NAMES, PERSONALITY
@@ -92,16 +89,11 @@ def list_avatars(*, session: Session, user_id: str, filters: AvatarFilter, limit
     if filters.favorite is not None:
         query = query.where(Avatar.favorite.is_(filters.favorite))
     if filters.q:
-        pattern = "%" + filters.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        pattern = paging.contains(filters.q)
         query = query.where(or_(Avatar.name.ilike(pattern, escape="\\"),
                                 Avatar.persona_name.ilike(pattern, escape="\\")))
-    if cursor is not None:
-        created_at, last_id = _decode_cursor(cursor)
-        query = query.where(or_(Avatar.created_at < created_at,
-                                and_(Avatar.created_at == created_at, Avatar.id < last_id)))
-    rows = list(session.scalars(query.order_by(Avatar.created_at.desc(), Avatar.id.desc()).limit(limit + 1)))
-    page = rows[:limit]
-    return page, _encode_cursor(page[-1]) if len(rows) > limit else None
+    return paging.newest_first(session=session, query=query, created_at=Avatar.created_at, id=Avatar.id, limit=limit,
+                               cursor=cursor)
 
 
 def update_owned(*, session: Session, user_id: str, avatar_id: str, changes: dict) -> Avatar:
@@ -217,19 +209,3 @@ def _release(session: Session, storage: Storage, user_id: str, removed) -> None:
                     .values(storage_used=User.storage_used - sum(row.stored_bytes for row in removed)))
     files.delete_after_commit(session=session, storage=storage,
                               keys=[key for row in removed for key in (row.storage_key, row.thumbnail_key)])
-
-
-def _encode_cursor(avatar: Avatar) -> str:
-    raw = json.dumps([avatar.created_at.isoformat(), avatar.id], separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-
-
-def _decode_cursor(cursor: str) -> tuple[datetime, str]:
-    try:
-        created_at, avatar_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        created = datetime.fromisoformat(created_at)
-        if created.tzinfo is None or not isinstance(avatar_id, str):
-            raise ValueError("not a cursor")
-        return created, avatar_id
-    except (ValueError, TypeError, binascii.Error) as error:
-        raise ValidationFailed("cursor: not a cursor this API returned", field="cursor") from error

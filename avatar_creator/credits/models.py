@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from avatar_creator.db import Base, UTCDateTime, new_id, utcnow
 
-TRANSACTION_TYPES = ("bonus", "grant", "usage", "refund")
+TRANSACTION_TYPES = ("bonus", "grant", "adjustment", "usage", "refund")
 
 
 class CreditTransaction(Base):

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from avatar_creator import metrics
 from avatar_creator.auth.models import User
 from avatar_creator.credits.models import CreditTransaction
-from avatar_creator.errors import InsufficientCredits, NotFound, ValidationFailed
+from avatar_creator.errors import Conflict, InsufficientCredits, NotFound, ValidationFailed
 
 
 def balance(*, session: Session, user_id: str) -> int:
@@ -48,6 +48,20 @@ def debit(*, session: Session, user_id: str, cost: int, description: str, refere
         raise InsufficientCredits(required=cost, available=balance(session=session, user_id=user_id))
     metrics.on_commit(session, lambda: metrics.CREDITS_CHARGED.labels(reference_type).inc(cost))
     return _record(session, user_id, -cost, new_balance, "usage", description, reference_type, reference_id)
+
+
+def remove(*, session: Session, user_id: str, amount: int, description: str) -> CreditTransaction:
+    """Take credits away (an operator's adjustment): never below zero, else ``Conflict`` and nothing changes."""
+    if amount <= 0:
+        raise ValidationFailed("amount: must be a positive number of credits", field="amount")
+    new_balance = session.scalar(
+        update(User).where(User.id == user_id, User.credit_balance >= amount)
+        .values(credit_balance=User.credit_balance - amount).returning(User.credit_balance)
+    )
+    if new_balance is None:
+        available = balance(session=session, user_id=user_id)
+        raise Conflict(f"Cannot remove {amount} credits: the balance is {available}.", field="amount")
+    return _record(session, user_id, -amount, new_balance, "adjustment", description, None, None)
 
 
 def refund(*, session: Session, user_id: str, amount: int, description: str, reference_type: str,

@@ -31,6 +31,7 @@ QueueHead = Callable[..., dict]  # ``(session=...)``: everyone's places (generat
 GENERATION = "generation"
 AVATAR = "avatar"
 QUEUE = "queue"
+CREDITS = "credits"  # the balance changed other than by the user's own work (an operator's grant)
 
 QUEUE_DEBOUNCE_S = 0.25  # a burst of changes to the queue (50 jobs created at once) makes one queue event
 _PENDING = "events_pending"

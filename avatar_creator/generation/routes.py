@@ -7,7 +7,15 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Header, Query, Response, status
 from sqlalchemy.orm import Session
 
-from avatar_creator.deps import CurrentUser, DatabaseDep, ProviderNamesDep, SettingsDep, SignalsDep, limit_by_user
+from avatar_creator.deps import (
+    CurrentUser,
+    DatabaseDep,
+    Generator,
+    ProviderNamesDep,
+    SettingsDep,
+    SignalsDep,
+    limit_by_user,
+)
 from avatar_creator.generation import requests, service
 from avatar_creator.generation.models import Generation
 from avatar_creator.generation.schemas import GenerateIn
@@ -34,7 +42,7 @@ def queued_reply(queued: requests.Queued) -> dict:
 
 @router.post(f"{PREFIX}/projects/{{project_id}}/avatars/generate", status_code=status.HTTP_202_ACCEPTED,
              dependencies=[limit_by_user("generate")], responses=statuses(402, 409))
-def generate(project_id: str, body: GenerateIn, user: CurrentUser, database: DatabaseDep, settings: SettingsDep,
+def generate(project_id: str, body: GenerateIn, user: Generator, database: DatabaseDep, settings: SettingsDep,
              provider_names: ProviderNamesDep, signals: SignalsDep, idempotency_key: IdempotencyKey = None) -> dict:
     return queued_reply(requests.generate(
         database=database, settings=settings, provider_names=provider_names, signals=signals, user_id=user.id,
@@ -42,7 +50,7 @@ def generate(project_id: str, body: GenerateIn, user: CurrentUser, database: Dat
 
 
 @router.get(f"{PREFIX}/generations")
-def list_generations(user: CurrentUser, database: DatabaseDep, status_filter: Annotated[
+def list_generations(user: Generator, database: DatabaseDep, status_filter: Annotated[
                          StatusFilter | None, Query(alias="status")] = None,
                      project_id: Annotated[str | None, Query(alias="projectId", max_length=64)] = None,
                      limit: Annotated[int, Query(ge=1, le=200)] = 50) -> dict:
@@ -53,14 +61,14 @@ def list_generations(user: CurrentUser, database: DatabaseDep, status_filter: An
 
 
 @router.get(f"{PREFIX}/generations/{{generation_id}}")
-def get_generation(generation_id: str, user: CurrentUser, database: DatabaseDep) -> dict:
+def get_generation(generation_id: str, user: Generator, database: DatabaseDep) -> dict:
     with database.session(write=False) as session:
         generation = service.get_owned(session=session, user_id=user.id, generation_id=generation_id)
         return {"generation": _shaped(session, [generation])[0]}
 
 
 @router.post(f"{PREFIX}/generations/{{generation_id}}/cancel", responses=statuses(409))
-def cancel_generation(generation_id: str, user: CurrentUser, database: DatabaseDep, signals: SignalsDep) -> dict:
+def cancel_generation(generation_id: str, user: Generator, database: DatabaseDep, signals: SignalsDep) -> dict:
     generation = requests.cancel(database=database, signals=signals, user_id=user.id, generation_id=generation_id)
     return {"generation": service.to_api(generation)}
 
@@ -70,7 +78,7 @@ def cancel_generation(generation_id: str, user: CurrentUser, database: DatabaseD
              responses={200: {"description": "Retried before: that first retry again, not charged.",
                               "content": {"application/json": {"schema": {"type": "object"}}}},
                         **statuses(402, 409)})
-def retry_generation(generation_id: str, user: CurrentUser, database: DatabaseDep, settings: SettingsDep,
+def retry_generation(generation_id: str, user: Generator, database: DatabaseDep, settings: SettingsDep,
                      signals: SignalsDep, response: Response) -> dict:
     queued = requests.retry(database=database, settings=settings, signals=signals, user_id=user.id,
                             generation_id=generation_id)

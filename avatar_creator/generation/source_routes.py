@@ -13,8 +13,8 @@ from pydantic import ValidationError
 from avatar_creator.avatars import attributes
 from avatar_creator.avatars.multipart import read_limited_body, read_upload_form
 from avatar_creator.deps import (
-    CurrentUser,
     DatabaseDep,
+    Generator,
     ProviderNamesDep,
     SettingsDep,
     SignalsDep,
@@ -34,7 +34,7 @@ REFERENCE_FIELDS = frozenset(field.alias or name for name, field in FromReferenc
 
 @router.post(f"{PREFIX}/projects/{{project_id}}/avatars/from-preset", status_code=status.HTTP_202_ACCEPTED,
              dependencies=[limit_by_user("generate")], responses=statuses(402, 409))
-def generate_from_preset(project_id: str, body: FromPresetIn, user: CurrentUser, database: DatabaseDep,
+def generate_from_preset(project_id: str, body: FromPresetIn, user: Generator, database: DatabaseDep,
                          settings: SettingsDep, provider_names: ProviderNamesDep, signals: SignalsDep,
                          idempotency_key: IdempotencyKey = None) -> dict:
     return queued_reply(requests.from_preset(
@@ -78,7 +78,7 @@ async def read_reference_request(request: Request, max_image_bytes: int) -> Refe
 @router.post(f"{PREFIX}/projects/{{project_id}}/avatars/from-reference", status_code=status.HTTP_202_ACCEPTED,
              dependencies=[limit_by_user("generate")], responses=statuses(402, 409, 415),
              openapi_extra=multipart_body(FromReferenceIn, json_too=True))
-async def generate_from_reference(project_id: str, request: Request, user: CurrentUser, database: DatabaseDep,
+async def generate_from_reference(project_id: str, request: Request, user: Generator, database: DatabaseDep,
                                   settings: SettingsDep, storage: StorageDep, provider_names: ProviderNamesDep,
                                   signals: SignalsDep, idempotency_key: IdempotencyKey = None) -> dict:
     reference = await read_reference_request(request, settings.max_upload_bytes)

@@ -21,6 +21,7 @@ MODEL_MODULES = (
     "avatar_creator.jobs.models",
     "avatar_creator.events.models",
     "avatar_creator.catalog.models",
+    "avatar_creator.admin.models",
 )
 
 ADVISORY_LOCK_ID = 0x41564154  # "AVAT": one number every replica agrees on

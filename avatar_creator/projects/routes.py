@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from avatar_creator.avatars import service as avatars_service
 from avatar_creator.avatars.schemas import FileUrl, avatar_to_api
-from avatar_creator.deps import CurrentUser, DatabaseDep, FileUrlsDep, SignalsDep, StorageDep
+from avatar_creator.deps import AvatarsReader, CurrentUser, DatabaseDep, FileUrlsDep, SignalsDep, StorageDep
 from avatar_creator.generation import requests
 from avatar_creator.projects import service
 from avatar_creator.projects.models import Project
@@ -36,7 +36,7 @@ def _projects_to_api(session: Session, projects: list[Project], file_url: FileUr
 
 
 @router.get("")
-def list_projects(user: CurrentUser, database: DatabaseDep, file_urls: FileUrlsDep,
+def list_projects(user: AvatarsReader, database: DatabaseDep, file_urls: FileUrlsDep,
                   avatar_limit: AvatarLimit = None) -> dict:
     with database.session(write=False) as session:
         projects = service.list_for_user(session=session, user_id=user.id)
@@ -51,7 +51,7 @@ def create_project(body: ProjectCreate, user: CurrentUser, database: DatabaseDep
 
 
 @router.get("/{project_id}")
-def get_project(project_id: str, user: CurrentUser, database: DatabaseDep, file_urls: FileUrlsDep,
+def get_project(project_id: str, user: AvatarsReader, database: DatabaseDep, file_urls: FileUrlsDep,
                 avatar_limit: AvatarLimit = None) -> dict:
     with database.session(write=False) as session:
         project = service.get_owned(session=session, user_id=user.id, project_id=project_id)

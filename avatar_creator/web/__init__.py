@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from avatar_creator.admin.pages import router as admin_router
 from avatar_creator.web import errors
 from avatar_creator.web.account_routes import router as account_router
 from avatar_creator.web.project_routes import router as project_router
 from avatar_creator.web.rendering import STATIC_DIR, CachedStaticFiles
 from avatar_creator.web.routes import router
+from avatar_creator.web.token_pages import router as token_router
 
 
 def install(app: FastAPI) -> None:
@@ -16,5 +18,7 @@ def install(app: FastAPI) -> None:
     app.include_router(router)
     app.include_router(project_router)
     app.include_router(account_router)
+    app.include_router(token_router)
+    app.include_router(admin_router)
     app.mount("/static", CachedStaticFiles(directory=STATIC_DIR), name="static")
     errors.install(app)

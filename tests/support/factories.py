@@ -61,3 +61,13 @@ def wait_for_generations(client: TestClient, headers: dict, ids: list[str], *, s
             raise AssertionError(f"still waiting for {statuses}: "
                                  f"{[(g['status'], g['progress'], g['errorCode']) for g in generations]}")
         time.sleep(0.05)
+
+
+def create_token(client: TestClient, headers: dict, *, scopes: list[str], name: str = "Other app",
+                 expires_in_days: int | None = None) -> dict:
+    """Create a personal API token; returns ``{"token", "secret", "headers"}`` with its bearer header."""
+    response = client.post("/api/auth/tokens", json={"name": name, "scopes": scopes, "expiresInDays": expires_in_days},
+                           headers=headers)
+    assert response.status_code == 201, response.text
+    data = response.json()["data"]
+    return {**data, "headers": {"Authorization": f"Bearer {data['secret']}"}}

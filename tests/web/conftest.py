@@ -14,6 +14,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,14 +69,14 @@ def server_environment(folder: Path, database_url: str, **overrides: str) -> dic
     env.update(PYTHONPATH=str(REPO), AVATAR_DATA_DIR=str(folder / "data"), AVATAR_DATABASE_URL=database_url,
                AVATAR_SECRET_KEY=TEST_SECRET, AVATAR_RATE_LIMITS="off", AVATAR_ARGON2_TIME_COST="1",
                AVATAR_ARGON2_MEMORY_KIB="8", AVATAR_ARGON2_PARALLELISM="1", AVATAR_WORKERS="2",
-               AVATAR_OFFLINE_STEP_DELAY_MS=str(STEP_DELAY_MS), **overrides)
+               AVATAR_OFFLINE_STEP_DELAY_MS=str(STEP_DELAY_MS))
+    env.update(overrides)
     return env
 
 
-@pytest.fixture(scope="module")
-def live_server(tmp_path_factory, sqlite_template) -> Iterator[LiveServer]:
-    """A server per test module, so work a module leaves queued stops with it instead of loading later tests."""
-    folder = tmp_path_factory.mktemp("web-server")
+@contextmanager
+def serving(folder: Path, sqlite_template: Path, **overrides: str) -> Iterator[LiveServer]:
+    """``avatar-creator serve`` on a free port with its own copy of the migrated database, until the block ends."""
     database = folder / "web.db"
     shutil.copy(sqlite_template, database)
     database_url = f"sqlite:///{database}"
@@ -85,7 +86,8 @@ def live_server(tmp_path_factory, sqlite_template) -> Iterator[LiveServer]:
         # cwd is the scratch folder, so a developer's .env in the repository does not leak into the test server.
         process = subprocess.Popen(
             [sys.executable, "-m", "avatar_creator.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-            cwd=folder, env=server_environment(folder, database_url), stdout=log_file, stderr=subprocess.STDOUT)
+            cwd=folder, env=server_environment(folder, database_url, **overrides), stdout=log_file,
+            stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_until_up(url, process, log)
@@ -96,6 +98,19 @@ def live_server(tmp_path_factory, sqlite_template) -> Iterator[LiveServer]:
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+@pytest.fixture(scope="module")
+def server_overrides() -> dict[str, str]:
+    """Settings a test module's server takes on top of ``server_environment``'s; a module overrides this fixture."""
+    return {}
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory, sqlite_template, server_overrides) -> Iterator[LiveServer]:
+    """A server per test module, so work a module leaves queued stops with it instead of loading later tests."""
+    with serving(tmp_path_factory.mktemp("web-server"), sqlite_template, **server_overrides) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
@@ -119,8 +134,8 @@ def browser():
     playwright.stop()
 
 
-@pytest.fixture
-def page(browser, live_server):
+@contextmanager
+def _watched_page(browser, live_server: LiveServer):
     from playwright.sync_api import expect
 
     expect.set_options(timeout=10_000)
@@ -136,6 +151,19 @@ def page(browser, live_server):
     yield browser_page
     context.close()
     assert refused == [], "\n".join(refused)
+
+
+@pytest.fixture
+def page(browser, live_server):
+    with _watched_page(browser, live_server) as browser_page:
+        yield browser_page
+
+
+@pytest.fixture
+def other_page(browser, live_server):
+    """A second person's browser (its own cookies) on the same server, watched like ``page``."""
+    with _watched_page(browser, live_server) as browser_page:
+        yield browser_page
 
 
 @pytest.fixture(scope="session")
