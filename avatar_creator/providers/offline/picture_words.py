@@ -107,10 +107,10 @@ def read_art_style(prompt: str, style: str, record: Record) -> str | None:
     if from_style:
         record.extra_used.append(style[from_style[0].start:from_style[0].end])
     named = [item for item in find(prompt, vocabulary.ART_STYLES) if not item.negated]
-    chosen = (from_style or named)[:1]
-    record.use(*(item for item in named if item in chosen))
-    record.skip(*(item for item in named if item not in chosen))
-    return chosen[0].name if chosen else None
+    name = (from_style or named)[0].name if from_style or named else None
+    record.use(*(item for item in named if item.name == name))  # "anime, anime style": both drawn
+    record.skip(*(item for item in named if item.name != name))
+    return name
 
 
 @dataclass(frozen=True)

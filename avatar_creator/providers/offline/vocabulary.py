@@ -80,7 +80,7 @@ ART_STYLES = (
     ("pixel art", r"pixel[\s-]?art|pixelated|pixel|8[\s-]?bit|16[\s-]?bit|retro game"),
     ("anime", r"anime|manga|cel[\s-]?shad(?:ed|ing)|cel"),
     ("comic", r"comic(?:[\s-]?book)?|comics|pop[\s-]?art|halftone|graphic novel"),
-    ("3d clay", r"3d(?:[\s-]render(?:ed)?)?|clay(?:mation)?|plasticine|vinyl toy"),
+    ("3d clay", r"3d[\s-]clay|3d(?:[\s-]render(?:ed)?)?|clay(?:mation)?|plasticine|vinyl toy"),
     (FLAT, r"flat(?:[\s-]design)?|vector|minimalist|illustration|illustrated|cartoon"),
 )
 
