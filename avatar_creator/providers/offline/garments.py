@@ -72,8 +72,10 @@ PARTS = {
         '<path d="M120,78 h25 v26 h-25 Z" fill="{a}"/>'),
     "scrubs": '<path d="M172,64 h24 v22 h-24 Z" fill="{d}"/>',
 }
-# python_avatars' fixed fills of the garments we recolour, as the shade of ours they become.
-RECOLOURED = {"blazer": {"#2F4351": "c", "#3A4C5A": "l"}, "suit": {"#2B2B2B": "c", "#191919": "d"}}
+# python_avatars' fixed fills of the garments we recolour (jacket, lapels), as the shade of ours they become; its
+# fabric colour is then the shirt under the blazer, and the suit's tie.
+RECOLOURED = {"blazer": {"#3A4C5A": "c", "#2F4351": "d"}, "suit": {"#191919": "c", "#2B2B2B": "l"}}
+TIE = "#7A2335"
 
 
 def shades(colour: str, inner: str) -> dict[str, str]:

@@ -27,6 +27,8 @@ def render(style: str, png: bytes, seed: int) -> bytes:
     if style == FLAT:
         return png
     image = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_UNCHANGED)
+    if image is None:
+        raise ValueError("the rasteriser's PNG could not be read")
     if image.shape[2] == 3:
         image = np.dstack([image, np.full(image.shape[:2], 255, np.uint8)])
     scale = min(image.shape[:2]) / 1024
@@ -53,7 +55,7 @@ def _noise(rng: np.random.Generator, shape: tuple[int, ...], cell: float) -> np.
 
 def _edges(colour: np.ndarray, alpha: np.ndarray, thickness: float) -> np.ndarray:
     """Where colour regions (and the opaque shape) meet, as a mask ``thickness`` pixels wide."""
-    edges = cv2.Canny(colour, 40, 120) | cv2.Canny(alpha, 40, 120)
+    edges = cv2.bitwise_or(cv2.Canny(colour, 40, 120), cv2.Canny(alpha, 40, 120))
     size = max(1, round(thickness))
     return cv2.dilate(edges, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))) > 0
 
@@ -72,7 +74,7 @@ def _watercolour(colour, alpha, rng, scale):
     rims = cv2.GaussianBlur(_edges(colour, alpha, 3 * scale).astype(np.float32), (0, 0), 2.5 * scale + 0.5)
     wash = soft * (1 - 0.22 * rims[..., None])
     wash = wash * 0.84 + np.float32(0.16 * 250)
-    grain = 1 + 0.06 * _noise(rng, colour.shape, 40 * scale + 4) + 0.025 * _noise(rng, colour.shape, 6 * scale + 2)
+    grain = 1 + 0.035 * _noise(rng, colour.shape, 48 * scale + 4) + 0.02 * _noise(rng, colour.shape, 6 * scale + 2)
     return np.clip(wash * grain[..., None], 0, 255).astype(np.uint8), alpha
 
 
@@ -130,16 +132,15 @@ def _pixel_art(colour, alpha, rng, scale):
 
 
 def _clay(colour, alpha, rng, scale):
-    """Soft 3D shading: each flat region bulges like modelling clay, lit from the top left, with a soft sheen."""
-    radius = 34 * scale + 3
+    """Soft 3D shading: each flat region bulges like modelling clay, darker at its rims, lit from the top left."""
+    radius = 30 * scale + 3
     inside = (~_edges(colour, alpha, 1)).astype(np.uint8)
     depth = np.minimum(cv2.distanceTransform(inside, cv2.DIST_L2, 3), radius) / radius
     height = cv2.GaussianBlur(np.sqrt(1 - (1 - depth) ** 2), (0, 0), 1.5 * scale + 0.5)
-    slope_x = cv2.Sobel(height, cv2.CV_32F, 1, 0, ksize=3) * radius / 4
-    slope_y = cv2.Sobel(height, cv2.CV_32F, 0, 1, ksize=3) * radius / 4
-    light = (-0.45 * slope_x - 0.55 * slope_y + 0.7) / np.sqrt(slope_x ** 2 + slope_y ** 2 + 1)
-    lit = colour.astype(np.float32) * (0.68 + 0.42 * light)[..., None] + (36 * np.clip(light, 0, 1) ** 12)[..., None]
-    return np.clip(lit, 0, 255).astype(np.uint8), alpha
+    slope_x = cv2.Sobel(height, cv2.CV_32F, 1, 0, ksize=3)
+    slope_y = cv2.Sobel(height, cv2.CV_32F, 0, 1, ksize=3)
+    light = 0.74 + 0.26 * height + np.clip(-0.6 * slope_x - 0.8 * slope_y, -0.14, 0.1)
+    return np.clip(colour.astype(np.float32) * light[..., None], 0, 255).astype(np.uint8), alpha
 
 
 _FILTERS: dict[str, Filter] = {"watercolour": _watercolour, "pencil sketch": _pencil, "anime": _anime,

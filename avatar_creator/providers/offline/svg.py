@@ -83,8 +83,8 @@ def to_pixel(x: float, y: float, width: int, height: int) -> tuple[int, int]:
 
 
 def _figure_svg(look: Look) -> str:
-    # A recoloured blazer or suit takes the asked colour; python_avatars' fabric colour is then the shirt under it.
-    fabric = look.inner_colour if look.garment in garments.RECOLOURED else look.clothing_colour
+    # A recoloured blazer or suit takes the asked colour; python_avatars' fabric colour is then the shirt or the tie.
+    fabric = {"blazer": look.inner_colour, "suit": garments.TIE}.get(look.garment or "", look.clothing_colour)
     return pa.Avatar(
         style=pa.AvatarStyle.TRANSPARENT, top=look.top, hat_color=look.headwear_colour, eyebrows=look.eyebrows,
         eyes=look.eyes, nose=pa.NoseType.DEFAULT, mouth=look.mouth, facial_hair=look.facial_hair,

@@ -101,5 +101,5 @@ a an the and or but with without in on at of for from to by into onto over under
 her his their its my your our him them she he they it i me we you who whose that this these those which what
 is are was were be been being has have had wearing wears wear dressed standing sitting posing poses looking looks
 holding holds against background backdrop setting scene style styled portrait headshot photo picture image avatar
-profile shot close-up closeup person people someone very really quite some any one no not
+profile shot close-up closeup person people someone very really quite some any one no not expression face look
 """.split())
