@@ -19,8 +19,8 @@ def test_the_avatar_keeps_its_setting_and_says_which_words_it_drew(tmp_path, dat
         (done,) = wait_for_generations(client, user["headers"], [reply["generation"]["id"]])
         avatar = client.get(f"{API}/avatars/{done['avatarId']}", headers=user["headers"]).json()["avatar"]
         assert avatar["setting"] == "city skyline"
-        assert avatar["promptTerms"] == {"used": ["grey blazer", "glasses", "city skyline"],
-                                         "notDrawn": ["confident architect", "forties", "coffee cup"]}
+        assert avatar["promptTerms"] == {"used": ["her forties", "grey blazer", "glasses", "city skyline"],
+                                         "notDrawn": ["confident architect", "coffee cup"]}
 
         edited = client.put(f"{API}/avatars/{avatar['id']}", json={"setting": "beach"}, headers=user["headers"])
         assert edited.status_code == 200, edited.text

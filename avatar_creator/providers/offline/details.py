@@ -25,7 +25,7 @@ def _group(markup: str) -> ET.Element:
 
 def freckles(skin: str) -> ET.Element:
     """Dots across both cheeks and the nose, a darker brown of the skin."""
-    colour = palette.mix(skin, "#6B3A1E", 0.5)
+    colour = palette.mix(skin, "#2A140A", 0.45)
     dots = "".join(f'<circle cx="{cx + dx}" cy="{132 + dy}" r="1.7" fill="{colour}"/>'
                    for cx in (100, 164) for dx, dy in _FRECKLES)
     return _group(dots + "".join(f'<circle cx="{132 + dx}" cy="{124 + dy}" r="1.3" fill="{colour}"/>'

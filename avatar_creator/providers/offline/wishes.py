@@ -55,18 +55,20 @@ class Wishes:
     terms: dict = field(default_factory=dict)  # the prompt's words: {"used": [...], "notDrawn": [...]}
 
 
-_MALE = r"male|man|men|boy|guy|gentleman|businessman|father|dad|husband|king|masculine"
-_FEMALE = r"female|woman|women|girl|lady|businesswoman|mother|mom|mum|wife|queen|feminine"
+_MALE = r"male|man|men|boy|guy|gentleman|businessman|father|dad|husband|king|masculine|he|him|his|himself"
+_FEMALE = r"female|woman|women|girl|lady|businesswoman|mother|mom|mum|wife|queen|feminine|she|her|hers|herself"
 _UNISEX = r"unisex|non[\s-]?binary|androgynous|gender[\s-]?neutral"
-_YOUNG = r"young|teen|teenage|teenager|youthful|student|kid|child"
+_YOUNG = r"young|teen|teens|teenage|teenager|youthful|student|kid|child|boy|girl|twenties"
+_ADULT = r"adult|grown[\s-]up|thirties|forties"
 _MATURE = (r"mature|old|older|elderly|senior citizen|pensioner|middle[\s-]aged|grandfather|grandmother|grandpa|grandma|"
+           r"fifties|sixties|seventies|eighties|nineties|"
            r"retired")
 
 # Ethnicity words narrow the skin shades considered when no skin tone was given (indices into SKIN_SHADES);
 # the first row that matches wins, so "South Asian" must come before plain "Asian".
 _ETHNICITY_SHADES = (
     (r"south asian|indian|pakistani|bangladeshi|sri lankan|nepali|desi", (3, 8)),
-    (r"east asian|chinese|japanese|korean|vietnamese|filipino|thai|asian", (0, 5)),
+    (r"east asian|chinese|japanese|korean|vietnamese|filipino|thai|indonesian|malaysian|malay|asian", (0, 5)),
     (r"middle eastern|arab|arabic|persian|iranian|turkish|egyptian|moroccan|north african", (2, 6)),
     (r"african|black|nigerian|kenyan|ghanaian|ethiopian|somali|caribbean", (6, 10)),
     (r"hispanic|latino|latina|latinx|mexican|brazilian|mixed|biracial", (2, 8)),
@@ -253,7 +255,7 @@ def _named_age(text: str) -> str | None:
         return "mature"
     if said(text, _YOUNG):
         return "young"
-    return "adult" if said(text, r"adult|grown[\s-]up") else None
+    return "adult" if said(text, _ADULT) else None
 
 
 def _skin_shades(ethnicity: str, prompt: str) -> tuple[str, ...]:
@@ -336,7 +338,7 @@ def _record_understood(prompt: str, record: Record) -> None:
     colours = [("colour", rf"(?:{palette.colour_pattern(table)}){between}[\s-]+(?:{nouns})")
                for table, nouns in colour_phrases]
     table = [("person", pattern) for pattern in (
-        _UNISEX, _MALE, _FEMALE, _YOUNG, _MATURE, r"adult|grown[\s-]up", _CLEAN_SHAVEN,
+        _UNISEX, _MALE, _FEMALE, _YOUNG, _MATURE, _ADULT, _CLEAN_SHAVEN,
         r"redhead|strawberry blonde|blonde|blond|brunette|ginger", r"facial hair",
         *(pattern for pattern, _ in _ETHNICITY_SHADES), *(pattern for pattern, _ in HAIR_STYLE_WORDS),
         rf"(?:(?!(?:{_OTHER_NOUNS})\b)[a-z-]+[\s,]+){{0,2}}(?:hair|hairstyle|haircut)",
