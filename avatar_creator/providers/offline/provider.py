@@ -70,7 +70,7 @@ class OfflineProvider(Provider):
         steps.advance()
         svg = compose(look, request.width, request.height)
         steps.advance()
-        image = styles.render(look.art_style, rasteriser.to_png(svg), request.seed)
+        image = styles.render(look.art_style, rasteriser.to_pixels(svg), request.seed)
         steps.finish()
         metadata = {"rasteriser": rasteriser.name, "parts": look.describe(), "promptTerms": wishes.terms}
         if reference is not None:

@@ -1,6 +1,7 @@
-"""Art styles: the flat drawing, re-rendered as watercolour, pencil sketch, anime, comic, pixel art or 3D clay.
+"""Art styles: the flat drawing, re-rendered as watercolour, pencil sketch, anime, comic, pixel art or 3D clay, then
+encoded as PNG.
 
-Each style is an image filter (OpenCV and numpy) over the rasterised RGBA picture; sizes scale with the picture so a
+Each style is an image filter (OpenCV and numpy) over the rasterised BGRA picture; sizes scale with the picture so a
 style looks the same at 256² and 2048². The noise of the textured styles comes from the request's seed, so the same
 request gives the same bytes.
 """
@@ -22,17 +23,13 @@ _SIX_LEVELS = np.array([round(level / 51) * 51 for level in range(256)], np.uint
 Filter = Callable[[np.ndarray, np.ndarray, np.random.Generator, float], tuple[np.ndarray, np.ndarray]]
 
 
-def render(style: str, png: bytes, seed: int) -> bytes:
-    """The PNG ``png`` in ``style`` (a name of ``vocabulary.ART_STYLES``); flat returns it unchanged."""
-    if style == FLAT:
-        return png
-    image = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_UNCHANGED)
-    if image is None:
-        raise ValueError("the rasteriser's PNG could not be read")
-    if image.shape[2] == 3:
-        image = np.dstack([image, np.full(image.shape[:2], 255, np.uint8)])
-    scale = min(image.shape[:2]) / 1024
-    colour, alpha = _FILTERS[style](image[..., :3], image[..., 3], np.random.default_rng(seed % 2**64), scale)
+def render(style: str, pixels: np.ndarray, seed: int) -> bytes:
+    """BGRA ``pixels`` in ``style`` (a name of ``vocabulary.ART_STYLES``; flat leaves them as drawn), as PNG bytes."""
+    opaque_alpha = np.full(pixels.shape[:2], 255, np.uint8)
+    colour, alpha = pixels[..., :3], pixels[..., 3] if pixels.shape[2] == 4 else opaque_alpha
+    if style != FLAT:
+        colour, alpha = _FILTERS[style](np.ascontiguousarray(colour), np.ascontiguousarray(alpha),
+                                        np.random.default_rng(seed % 2**64), min(pixels.shape[:2]) / 1024)
     opaque = bool(alpha.min() == 255)
     # Fast and small for both flat areas and texture; zlib's default strategy costs more than the whole render.
     ok, encoded = cv2.imencode(".png", colour if opaque else np.dstack([colour, alpha]),
@@ -95,10 +92,13 @@ def _pencil(colour, alpha, rng, scale):
 def _pattern(kind: str, shape: tuple[int, int], scale: float) -> np.ndarray:
     """The pencil's diagonal hatching or the comic's halftone dots, as a mask of ``shape``."""
     rows, columns = np.indices(shape, dtype=np.float32)
-    if kind == "hatch":
-        return ((rows + columns) % (9 * scale + 3)) < (1.6 * scale + 0.8)
     pitch = 9 * scale + 3
-    return ((rows % pitch - pitch / 2) ** 2 + (columns % pitch - pitch / 2) ** 2) < (pitch * 0.3) ** 2
+    if kind == "hatch":
+        mask = ((rows + columns) % pitch) < (1.6 * scale + 0.8)
+    else:
+        mask = ((rows % pitch - pitch / 2) ** 2 + (columns % pitch - pitch / 2) ** 2) < (pitch * 0.3) ** 2
+    mask.flags.writeable = False  # shared by every render of this size, in every thread
+    return mask
 
 
 def _anime(colour, alpha, rng, scale):
