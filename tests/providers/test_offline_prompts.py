@@ -14,6 +14,7 @@ from PIL import Image
 from avatar_creator.providers.base import AvatarAttributes, GenerationRequest
 from avatar_creator.providers.offline import OfflineProvider, palette
 from avatar_creator.providers.offline.styles import PIXEL_BLOCKS
+from avatar_creator.providers.offline.svg import to_pixel
 from tests.support.offline_avatars import (
     CHIN,
     EAR_CUP,
@@ -284,3 +285,24 @@ def test_an_outer_garment_is_drawn_over_the_named_one():
     assert share(drawn.pixels, TORSO, F["grey"], tolerance=12) > 0.6
     assert drawn.parts["inner_colour"] == F["white"]
     assert drawn.terms["used"] == ["grey blazer", "white t-shirt"]
+
+
+@pytest.mark.parametrize("size", [(128, 256), (320, 128)])
+def test_a_backdrop_fills_frames_of_every_shape(size):
+    request = GenerationRequest(prompt="", negative_prompt="", user_prompt="a man, night city", width=size[0],
+                                height=size[1], seed=3)
+    result = PROVIDER.generate(request, on_progress=lambda _: None, should_cancel=lambda: False)
+    pixels = np.asarray(Image.open(io.BytesIO(result.image)).convert("RGBA")).astype(int)
+
+    assert (pixels[..., 3] == 255).all()
+    assert (pixels[0, :, :3].mean(axis=1) < 80).all()  # the night sky reaches the top of a tall frame too
+
+
+def test_the_ground_of_a_backdrop_stays_at_the_shoulders_in_a_tall_frame():
+    request = GenerationRequest(prompt="", negative_prompt="", user_prompt="a man at the beach", width=180,
+                                height=300, seed=3)
+    result = PROVIDER.generate(request, on_progress=lambda _: None, should_cancel=lambda: False)
+    pixels = np.asarray(Image.open(io.BytesIO(result.image)).convert("RGB")).astype(int)
+
+    column, row = to_pixel(40, 178, 180, 300)  # beside the neck: the sea, as in a square picture, not the sand
+    assert palette.distance(palette.to_hex(tuple(pixels[row, column])), "#3FA7C9") < 10

@@ -12,12 +12,20 @@ from collections.abc import Callable
 from xml.etree import ElementTree as ET
 
 _SVG = "http://www.w3.org/2000/svg"
+_SQUARE = 300  # svg.FRAME: the height every layout is drawn for
 Frame = tuple[float, float, float, float]
 
 
 def draw(setting: str, frame: Frame) -> list[ET.Element]:
     """The backdrop of ``setting`` (a name of ``vocabulary.SETTINGS``) as SVG elements covering ``frame``."""
-    return _BACKDROPS[setting](frame, random.Random(setting))
+    x, y, width, height = frame
+    # Laid out on the square that ends where the figure does, so the ground stays at the shoulders in a tall frame;
+    # the first rectangle, the backdrop's sky or wall, then reaches up to the top of the frame.
+    elements = _BACKDROPS[setting]((x, y + height - _SQUARE, width, _SQUARE), random.Random(setting))
+    wall = next(element for element in elements if element.tag.endswith("rect"))
+    wall.set("y", f"{y:g}")
+    wall.set("height", f"{height:g}")
+    return elements
 
 
 def _el(tag: str, **attributes: float | str) -> ET.Element:
