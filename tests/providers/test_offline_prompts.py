@@ -306,3 +306,9 @@ def test_the_ground_of_a_backdrop_stays_at_the_shoulders_in_a_tall_frame():
 
     column, row = to_pixel(40, 178, 180, 300)  # beside the neck: the sea, as in a square picture, not the sand
     assert palette.distance(palette.to_hex(tuple(pixels[row, column])), "#3FA7C9") < 10
+
+
+def test_a_refused_garment_is_left_out_of_the_outfit():
+    for seed in range(8):
+        parts = draw("a casual portrait, no hoodie, no denim jacket", seed=seed).parts
+        assert parts["clothing"] in {"shirt_crew_neck", "shirt_v_neck", "shirt_scoop_neck", "graphic_shirt"}

@@ -12,18 +12,20 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Garment:
-    """A garment people name. ``clothes`` are python_avatars clothing names to draw it with; ``part`` names our own
-    SVG part drawn over them (``garments.py``); ``colour`` is its usual colour when none is asked (else seeded);
-    ``outer`` garments are worn over another, whose colour a second garment word may name."""
+    """A garment people name. ``clothes`` are python_avatars clothing names to draw it with (none: ``BASE_CLOTHES``
+    under our part); ``part`` names our own SVG part drawn over them (``garments.py``); ``colour`` is its usual colour
+    when none is asked (else seeded); ``outer`` garments are worn over another, whose colour a second garment word may
+    name."""
 
     name: str
     pattern: str
-    clothes: tuple[str, ...] = ("shirt_crew_neck",)
+    clothes: tuple[str, ...] = ()
     part: str | None = None
     colour: str | None = None
     outer: bool = False
 
 
+BASE_CLOTHES = ("shirt_crew_neck",)  # the torso our own parts cover
 GARMENTS = (
     Garment("tuxedo", r"tuxedo|bow[\s-]?tie|dinner jacket", ("bond_suit",), outer=True),
     Garment("suit and tie", r"suit and tie|suit with a tie|necktie|tie", ("shirt_wick",), part="suit", outer=True),

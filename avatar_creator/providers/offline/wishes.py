@@ -18,6 +18,7 @@ from avatar_creator.providers.base import GenerationRequest
 from avatar_creator.providers.offline import palette
 from avatar_creator.providers.offline.picture_words import read_art_style, read_backdrop, read_clothes, read_details
 from avatar_creator.providers.offline.terms import Record, find
+from avatar_creator.providers.offline.vocabulary import BASE_CLOTHES
 
 
 @dataclass(frozen=True)
@@ -195,7 +196,7 @@ def read_wishes(request: GenerationRequest) -> Wishes:
         eye_colour=palette.lookup(attributes.eye_color or "", palette.EYES) or _coloured(prompt, palette.EYES,
                                                                                         r"eyes|eyed"),
         outfit=outfit,
-        clothing=clothes.garment.clothes if clothes.garment else (),
+        clothing=(clothes.garment.clothes or BASE_CLOTHES) if clothes.garment else (),
         clothing_colour=clothes.colour or (clothes.garment.colour if clothes.garment else None),
         garment=clothes.garment.part if clothes.garment else None,
         inner_colour=clothes.inner_colour,
