@@ -38,26 +38,24 @@ def read_clothes(prompt: str, style: str, record: Record) -> Clothes:
     if not named:
         from_style = [item for item in find(style, _GARMENT_TABLE) if not item.negated]
         record.extra_used.extend(style[item.start:item.end] for item in from_style[:1])
-        return Clothes(_BY_NAME[from_style[0].name] if from_style else None, _colour_before(style, from_style[:1]),
-                       refused=refused)
+        if not from_style:
+            return Clothes(refused=refused)
+        return Clothes(_BY_NAME[from_style[0].name], _colour_of(style, from_style[0]), refused=refused)
     outer = [item for item in named if _BY_NAME[item.name].outer]
     chosen = (outer or named)[0]
     inner = next((item for item in named if not _BY_NAME[item.name].outer), None) if outer else None
     for item in (chosen, inner):
         if item is not None:
-            record.use(item, *_colour_span(prompt, item))
+            colour = re.search(_COLOUR_BEFORE, prompt[:item.start])
+            record.use(item, *([(colour.start(), item.start)] if colour else []))
     record.skip(*(item for item in named if item not in (chosen, inner)))
-    return Clothes(_BY_NAME[chosen.name], _colour_before(prompt, [chosen]),
-                   _colour_before(prompt, [inner]) if inner else None, refused)
+    return Clothes(_BY_NAME[chosen.name], _colour_of(prompt, chosen), _colour_of(prompt, inner) if inner else None,
+                   refused)
 
 
-def _colour_span(text: str, item: Found) -> list[tuple[int, int]]:
+def _colour_of(text: str, item: Found) -> str | None:
+    """The colour said right before a garment ("a navy hoodie"), if any."""
     match = re.search(_COLOUR_BEFORE, text[:item.start])
-    return [(match.start(), item.start)] if match else []
-
-
-def _colour_before(text: str, items: list[Found]) -> str | None:
-    match = re.search(_COLOUR_BEFORE, text[:items[0].start]) if items else None
     return palette.fabric(match.group(1)) if match else None
 
 
