@@ -54,8 +54,8 @@ class Drawn:
         return draw(prompt, seed=self.request.seed, **_attributes(self.request))
 
 
-def draw(prompt: str, *, seed: int = 11, **attributes) -> Drawn:
-    request = GenerationRequest(prompt=prompt, negative_prompt="", user_prompt=prompt, width=SIZE, height=SIZE,
+def draw(prompt: str, *, seed: int = 11, size: tuple[int, int] = (SIZE, SIZE), **attributes) -> Drawn:
+    request = GenerationRequest(prompt=prompt, negative_prompt="", user_prompt=prompt, width=size[0], height=size[1],
                                 seed=seed, attributes=AvatarAttributes(**attributes))
     result = PROVIDER.generate(request, on_progress=lambda _: None, should_cancel=lambda: False)
     rgba = np.asarray(Image.open(io.BytesIO(result.image)).convert("RGBA")).astype(int)
@@ -296,20 +296,14 @@ def test_an_outer_garment_is_drawn_over_the_named_one():
 
 @pytest.mark.parametrize("size", [(128, 256), (320, 128)])
 def test_a_backdrop_fills_frames_of_every_shape(size):
-    request = GenerationRequest(prompt="", negative_prompt="", user_prompt="a man, night city", width=size[0],
-                                height=size[1], seed=3)
-    result = PROVIDER.generate(request, on_progress=lambda _: None, should_cancel=lambda: False)
-    pixels = np.asarray(Image.open(io.BytesIO(result.image)).convert("RGBA")).astype(int)
+    pixels = draw("a man, night city", seed=3, size=size).rgba
 
     assert (pixels[..., 3] == 255).all()
     assert (pixels[0, :, :3].mean(axis=1) < 80).all()  # the night sky reaches the top of a tall frame too
 
 
 def test_the_ground_of_a_backdrop_stays_at_the_shoulders_in_a_tall_frame():
-    request = GenerationRequest(prompt="", negative_prompt="", user_prompt="a man at the beach", width=180,
-                                height=300, seed=3)
-    result = PROVIDER.generate(request, on_progress=lambda _: None, should_cancel=lambda: False)
-    pixels = np.asarray(Image.open(io.BytesIO(result.image)).convert("RGB")).astype(int)
+    pixels = draw("a man at the beach", seed=3, size=(180, 300)).pixels
 
     column, row = to_pixel(40, 178, 180, 300)  # beside the neck: the sea, as in a square picture, not the sand
     assert palette.distance(palette.to_hex(tuple(pixels[row, column])), "#3FA7C9") < 10
