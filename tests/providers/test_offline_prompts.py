@@ -196,6 +196,8 @@ CASES = [
     Case("a child in yellow overalls", both(part("clothing", "overall"), garment(F["yellow"], (112, 256, 152, 272))),
          ("child", "yellow overalls")),
     Case("a portrait", garment(F["teal"]), attributes={"style": "teal t-shirt"}),
+    Case("a woman in a red polka-dot dress", garment(F["red"]), ("woman", "red polka-dot dress")),
+    Case("a gentleman in a beige overcoat", garment(F["beige"]), ("gentleman", "beige overcoat")),
     # Settings and backgrounds
     Case("a teacher in an office", covers("#BFDDF2", 0.03), ("teacher", "office")),
     Case("a man at night, city lights", covers("#141B33", 0.1), ("city lights",), ("night",)),

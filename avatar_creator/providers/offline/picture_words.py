@@ -14,8 +14,8 @@ from avatar_creator.providers.offline.vocabulary import GARMENTS, Garment
 _GARMENT_TABLE = tuple((garment.name, garment.pattern) for garment in GARMENTS)
 _BY_NAME = {garment.name: garment for garment in GARMENTS}
 _BACKGROUND_NOUN = r"[\s-]+(?:background|backdrop)"
-# A colour, then at most one more word ("navy wool blazer"), right before what it colours.
-_COLOUR_BEFORE = rf"\b({palette.fabric_pattern()})(?:[\s-]+(?!and\b|or\b|with\b)[a-z]+)?[\s-]+$"
+# A colour, then at most one more word ("navy wool blazer", "red polka-dot dress"), right before what it colours.
+_COLOUR_BEFORE = rf"\b({palette.fabric_pattern()})(?:[\s-]+(?!and\b|or\b|with\b)[a-z]+(?:-[a-z]+)*)?[\s-]+$"
 
 
 @dataclass(frozen=True)

@@ -35,9 +35,10 @@ GARMENTS = (
             outer=True),
     Garment("blazer", r"blazer|suit jacket|suit|sport coat", ("blazer_shirt", "blazer_sweater"), part="blazer",
             outer=True),
-    Garment("jacket", r"jacket|coat|parka|windbreaker", part="jacket", outer=True),
+    Garment("jacket", r"jacket|coat|overcoat|trench coat|parka|windbreaker|puffer|tracksuit|track jacket",
+            part="jacket", outer=True),
     Garment("hoodie", r"hoodie|hoody|hooded sweatshirt|sweatshirt", ("hoodie",)),
-    Garment("sweater", r"sweater|jumper|cardigan|pullover|turtleneck|knitwear", ("collar_sweater",)),
+    Garment("sweater", r"sweater|jumper|cardigan|pullover|turtleneck|knitwear|fleece", ("collar_sweater",)),
     Garment("kebaya", r"kebaya", part="kebaya"),
     Garment("saree", r"saree|sari", part="saree"),
     Garment("kimono", r"kimono|yukata", part="kimono"),
@@ -50,7 +51,7 @@ GARMENTS = (
     Garment("t-shirt", r"t[\s-]?shirt|tee|tshirt", ("shirt_crew_neck", "shirt_v_neck", "graphic_shirt")),
     Garment("shirt", r"button[\s-]?(?:up|down)(?: shirt)?|dress shirt|collared shirt|shirt", part="shirt"),
     Garment("v-neck", r"v[\s-]?neck", ("shirt_v_neck",)),
-    Garment("top", r"top|blouse|tank top", ("shirt_scoop_neck", "shirt_crew_neck")),
+    Garment("top", r"top|blouse|tank top|vest|singlet", ("shirt_scoop_neck", "shirt_crew_neck")),
 )
 
 # Where the person is: a backdrop drawn by ``backdrops.py``.
@@ -58,7 +59,7 @@ SETTINGS = (
     ("night city", r"night[\s-]?city|city at night|city lights|neon city|night skyline|cityscape at night"),
     ("city skyline", r"city[\s-]?skyline|skyline|cityscape|skyscrapers|downtown|city"),
     ("coffee shop", r"coffee[\s-]?shop|caf[eé]|coffee[\s-]?house"),
-    ("office", r"office|workplace|cubicle|co-?working space"),
+    ("office", r"office|workplace|cubicle|co-?working space|boardroom|meeting room|conference room"),
     ("library", r"library|bookshel(?:f|ves)|bookcase|bookstore"),
     ("studio", r"photo studio|studio"),
     ("beach", r"beach|seaside|seashore|ocean|by the sea"),
@@ -104,4 +105,5 @@ her his their its my your our him them she he they it i me we you who whose that
 is are was were be been being has have had wearing wears wear dressed standing sitting posing poses looking looks
 holding holds against background backdrop setting scene style styled portrait headshot photo picture image avatar
 profile shot close-up closeup person people someone very really quite some any one no not expression face look
+head head-and-shoulders shoulders
 """.split())
