@@ -74,6 +74,11 @@ class VisualFields(ApiModel):
 class AvatarFields(VisualFields, PersonaFields):
     """Every persona and visual attribute, validated the same way for uploads, edits and every kind of generation."""
 
+    # Where the person is (the picture's backdrop), apart from the catalogue's looks: presets leave it open.
+    setting: Text = Field(None, max_length=100, title="Setting", examples=[
+        "office", "city skyline", "night city", "coffee shop", "library", "studio", "beach", "forest", "stadium",
+        "mosque", "temple", "plain", "transparent"])
+
     def columns(self, *, only_sent: bool = False) -> dict:
         """The fields as Avatar column values; ``only_sent`` keeps only those the client sent (for edits)."""
         values = self.model_dump(include=self.model_fields_set if only_sent else None)

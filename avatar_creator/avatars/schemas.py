@@ -74,6 +74,8 @@ class AvatarRead(AvatarFields):
     generation_prompt: str | None
     seed_used: int | None
     provider: str | None
+    # The offline provider's record of the prompt's words: {"used": [...], "notDrawn": [...]}; None from the others.
+    prompt_terms: dict[str, list[str]] | None
     favorite: bool
     usage_count: int
     last_used_at: datetime | None
@@ -89,9 +91,10 @@ def avatar_to_api(avatar: Avatar, file_url: FileUrl) -> dict:
     """
     read = AvatarRead.model_construct(**{
         **{column: getattr(avatar, column) for column in AvatarRead.model_fields
-           if column not in ("base_image_url", "thumbnail_url", PERSONALITY)},
+           if column not in ("base_image_url", "thumbnail_url", PERSONALITY, "prompt_terms")},
         "base_image_url": file_url(avatar.storage_key),
         "thumbnail_url": file_url(avatar.thumbnail_key),
         PERSONALITY: list(avatar.persona_personality or []),
+        "prompt_terms": (avatar.generation_params or {}).get("promptTerms"),
     })
     return read.dump()

@@ -45,6 +45,7 @@ class AvatarAttributes:
     eye_color: str | None = None
     skin_tone: str | None = None
     style: str | None = None
+    setting: str | None = None  # where the person is: the picture's backdrop
 
     @classmethod
     def from_fields(cls, values: Mapping[str, object]) -> AvatarAttributes:

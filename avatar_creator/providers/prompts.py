@@ -68,6 +68,7 @@ def _visual_phrases(attributes: AvatarAttributes) -> list[str]:
         (attributes.skin_tone, "skin", r"skin|skinned|complexion"),
         (attributes.body_type, "build", r"build|body|figure|physique|frame"),
         (attributes.style, "outfit", r"outfit|attire|clothes|clothing|wear|style"),
+        (attributes.setting, "background", r"background|backdrop|setting|scene|behind"),
     ):
         value = _clean(value)
         if value:

@@ -78,3 +78,12 @@ def test_headwear_replaces_hair_and_a_chefs_hat_is_no_hat():
                                                  ("sports", "sports"), (None, None)])
 def test_persona_categories_map_to_outfit_scenes(category, scene):
     assert _wishes("a portrait", category=category).scene == scene
+
+
+@pytest.mark.parametrize(("prompt", "gender", "age_range"), [("an architect in her forties", "female", "adult"),
+                                                              ("a teacher in his sixties", "male", "mature"),
+                                                              ("a student in their twenties", None, "young")])
+def test_pronouns_say_the_gender_and_decades_the_age(prompt, gender, age_range):
+    wishes = _wishes(prompt)
+
+    assert (wishes.gender, wishes.age_range) == (gender, age_range)

@@ -20,6 +20,7 @@ EVERYTHING = AvatarAttributes(
     eye_color="green",
     skin_tone="fair",
     style="professional",
+    setting="coffee shop",
 )
 
 
@@ -32,7 +33,7 @@ def test_every_persona_and_visual_field_appears_as_a_readable_phrase():
 
     for phrase in ("A portrait for my team page", "a young East Asian woman", "named Aiko", "28 years old",
                    "long wavy auburn hair", "green eyes", "fair skin", "slim build", "professional outfit",
-                   "cheerful, curious personality", "Software engineer from Osaka"):
+                   "coffee shop background", "cheerful, curious personality", "Software engineer from Osaka"):
         assert _count(phrase, built.prompt) == 1, phrase
     assert built.prompt.startswith("A portrait for my team page, a young East Asian woman, named Aiko")
 
@@ -87,6 +88,8 @@ def test_a_phrase_is_only_skipped_when_said_as_whole_words():
         (AvatarAttributes(hair_style="curly"), "curly hair"),
         (AvatarAttributes(eye_color="blue-eyed"), "blue-eyed"),
         (AvatarAttributes(style="business attire"), "business attire"),
+        (AvatarAttributes(setting="city skyline behind her"), "city skyline behind her"),
+        (AvatarAttributes(setting="beach"), "beach background"),
     ],
 )
 def test_phrases_read_naturally_whatever_words_the_fields_hold(attributes, phrase):

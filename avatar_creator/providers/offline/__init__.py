@@ -1,8 +1,11 @@
 """The offline provider: flat illustrated avatars that follow the request, with no key, no network and no GPU.
 
 One module per step of a render, in the order ``provider.OfflineProvider.generate`` runs them: ``reference_colours``
-(from-reference only), ``wishes`` (read the request), ``look`` (choose the parts), ``svg`` (draw), ``rasterise``;
-``palette`` names the colours they share. ``docs/offline-provider.md`` describes each step.
+(from-reference only), ``wishes`` (read the request, with ``picture_words`` for garments, setting, art style and
+accessories), ``look`` (choose the parts), ``svg`` (draw, with ``backdrops``, ``garments`` and ``details``),
+``rasterise``, ``styles`` (the art style, then the PNG). ``palette`` and ``vocabulary`` are the colours and words they
+share as data; ``terms`` finds the words and records which were drawn. ``docs/offline-provider.md`` describes each
+step.
 """
 
 from avatar_creator.providers.offline.provider import MODEL, OfflineProvider

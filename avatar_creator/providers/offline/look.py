@@ -15,8 +15,9 @@ from python_avatars import HairType as Hair
 from python_avatars import HatType as Hat
 from python_avatars import MouthType as Mouth
 
-from avatar_creator.providers.offline import palette
+from avatar_creator.providers.offline import garments, palette
 from avatar_creator.providers.offline.reference_colours import ReferenceColours
+from avatar_creator.providers.offline.vocabulary import FLAT, PLAIN
 from avatar_creator.providers.offline.wishes import Wishes
 
 
@@ -38,6 +39,14 @@ class Look:
     shirt_graphic: pa.ClothingGraphic
     background: str
     eye_colour: str | None
+    garment: str | None = None  # our own part, or a recoloured one, drawn in clothing_colour (``garments.py``)
+    inner_colour: str = "#F7F7F7"  # the shirt under an outer garment
+    setting: str = PLAIN  # a backdrop of ``vocabulary.SETTINGS``, plain (the background colour) or transparent
+    art_style: str = FLAT
+    earrings: str | None = None
+    headphones: str | None = None  # their colour
+    cap: bool = False  # in headwear_colour
+    freckles: bool = False
 
     def describe(self) -> dict[str, str]:
         """The chosen parts by name, for the generation's metadata."""
@@ -91,6 +100,9 @@ _OUTFITS = {  # clothes, colours
     "astronaut": ((Clothes.ASTRONAUT_SUIT,), ("#F7F7F7",)),
 }
 _OUTFIT_TOPS = {"chef": Hat.CHEF_CAP, "astronaut": Hair.ASTRONAUT}
+_CAP_TOPS = {"male": (Hair.SHORT_FLAT, Hair.SHORT_ROUND, Hair.CAESAR, Hair.BUZZCUT),
+             "female": (Hair.LONG_NOT_TOO_LONG, Hair.STRAIGHT_1, Hair.STRAIGHT_2, Hair.BOB)}
+_HEADPHONES = ("#262E33", "#F7F7F7", "#D64045", "#3C78D8", "#F4CF4A", "#7D4FB8")
 _GRAPHICS = (pa.ClothingGraphic.BEAR, pa.ClothingGraphic.DEER, pa.ClothingGraphic.DIAMOND, pa.ClothingGraphic.PIZZA)
 _HEADWEAR_COLOURS = ("#25385E", "#7A2335", "#1E8C8C", "#D98FA6", "#262E33", "#C9B79C", "#7A7F3A", "#8E6BBF",
                      "#E07A1F")
@@ -125,6 +137,7 @@ def choose_look(wishes: Wishes, seed: int, *, reference: ReferenceColours | None
     hair_colour = wishes.hair_colour or _from_reference(reference.hair if reference else None,
                                                         _hair_colour(age, skin, pick), strength)
     clothes, colours = _OUTFITS[outfit]
+    clothes = tuple(kind for kind in clothes if kind.value not in wishes.refused_clothing) or clothes
     eyes, eyebrows, mouth = pick.choice("expression", _EXPRESSIONS[
         wishes.expression or pick.choice("mood", ("calm", "smile") if outfit == "professional"
                                          else _EVERYDAY_EXPRESSIONS)])
@@ -145,6 +158,15 @@ def choose_look(wishes: Wishes, seed: int, *, reference: ReferenceColours | None
         shirt_graphic=pick.choice("graphic", _GRAPHICS),
         background=background,
         eye_colour=wishes.eye_colour if eyes in _OPEN_EYES else None,
+        # python_avatars' own blazer and suit keep their colours unless one is asked
+        garment=wishes.garment if wishes.garment in garments.PARTS or wishes.clothing_colour else None,
+        inner_colour=wishes.inner_colour or pick.choice("inner colour", _SHIRTS),
+        setting=wishes.setting or PLAIN,
+        art_style=wishes.art_style or FLAT,
+        earrings=wishes.earrings if isinstance(wishes.earrings, str) else None,
+        headphones=_contrasting(pick, "headphones", _HEADPHONES, background) if wishes.headphones else None,
+        cap=bool(wishes.cap),
+        freckles=bool(wishes.freckles),
     )
 
 
@@ -204,6 +226,8 @@ def _top(wishes: Wishes, gender: str, age: str, outfit: str, facial_hair, glasse
         candidates = tuple(top for top in wishes.tops if top in pool) or wishes.tops
     elif outfit in _OUTFIT_TOPS:
         candidates = (_OUTFIT_TOPS[outfit],)
+    elif wishes.cap:
+        candidates = _CAP_TOPS.get(gender, _CAP_TOPS["male"])
     elif age == "mature" and gender in ("male", "female"):
         candidates = _MATURE_MALE_TOPS if gender == "male" else _MATURE_FEMALE_TOPS
     else:

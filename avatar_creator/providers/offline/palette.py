@@ -111,7 +111,28 @@ FABRIC = {
     "grey": "#8A9198",
     "gray": "#8A9198",
     "brown": "#7A5136",
+    "denim": "#4A6FA5",
+    "khaki": "#C3B091",
+    "camel": "#C19A6B",
+    "tan": "#C9A27E",
+    "ivory": "#FFFBEF",
+    "silver": "#C0C4C8",
+    "emerald": "#2E8B57",
+    "forest green": "#2E5E3A",
+    "sage": "#9CAF88",
+    "crimson": "#B0203A",
+    "wine": "#6E1E2E",
+    "rust": "#B7472A",
+    "peach": "#FFC3A0",
+    "lilac": "#C8A2C8",
+    "magenta": "#C2187A",
+    "indigo": "#3F3D8F",
+    "royal blue": "#2F55C4",
 }
+# A word before a colour shifts it: "dark green", "pale pink", "muted red" (towards this colour, by this much).
+MODIFIERS = {"dark": ("#000000", 0.35), "deep": ("#000000", 0.2), "light": ("#FFFFFF", 0.45),
+             "pale": ("#FFFFFF", 0.55), "pastel": ("#FFFFFF", 0.5), "muted": ("#8A9198", 0.4),
+             "bright": ("#FFFFFF", 0.0)}
 
 _HEX = re.compile(r"#[0-9a-fA-F]{6}\b")
 
@@ -129,6 +150,22 @@ def lookup(name: str, table: dict[str, str]) -> str | None:
         return literal.group(0).upper()
     match = re.search(rf"\b({colour_pattern(table)})\b", name.lower())
     return table[_normalise(match.group(1))] if match else None
+
+
+def fabric_pattern() -> str:
+    """A regex for a fabric colour with an optional modifier ("dark green", "pale pink", "navy")."""
+    return rf"(?:(?:{'|'.join(MODIFIERS)})[\s-]+)?(?:{colour_pattern(FABRIC)})"
+
+
+def fabric(phrase: str) -> str:
+    """The shade of a phrase matched by ``fabric_pattern``: the named colour (a compound name such as "dark blue"
+    first), moved by its modifier."""
+    phrase = _normalise(phrase.lower())
+    if phrase in FABRIC:
+        return FABRIC[phrase]
+    modifier, _, name = phrase.partition(" ")
+    towards, weight = MODIFIERS[modifier]
+    return mix(FABRIC[name], towards, weight)
 
 
 def _normalise(name: str) -> str:

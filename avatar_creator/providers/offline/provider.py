@@ -16,6 +16,7 @@ from avatar_creator.providers.base import (
     ProviderCheck,
     ProviderError,
 )
+from avatar_creator.providers.offline import styles
 from avatar_creator.providers.offline.look import choose_look
 from avatar_creator.providers.offline.rasterise import NoRasteriserError, Rasteriser, default_rasteriser
 from avatar_creator.providers.offline.reference_colours import ReferenceColours, read_reference_colours
@@ -24,7 +25,7 @@ from avatar_creator.providers.offline.wishes import read_wishes
 
 MODEL = "offline-illustrated-v1"
 MIN_SIDE, MAX_SIDE = 64, 2048
-_STEPS = 5  # read the reference, read the request, choose the parts, draw the SVG, rasterise
+_STEPS = 5  # read the reference, read the request, choose the parts, draw the SVG, rasterise in the art style
 _INSTALL_A_RASTERISER = "pip install resvg-py, or install the system cairo library for CairoSVG"
 
 
@@ -69,9 +70,9 @@ class OfflineProvider(Provider):
         steps.advance()
         svg = compose(look, request.width, request.height)
         steps.advance()
-        image = rasteriser.to_png(svg)
+        image = styles.render(look.art_style, rasteriser.to_pixels(svg), request.seed)
         steps.finish()
-        metadata = {"rasteriser": rasteriser.name, "parts": look.describe()}
+        metadata = {"rasteriser": rasteriser.name, "parts": look.describe(), "promptTerms": wishes.terms}
         if reference is not None:
             metadata["reference_colours"] = {"skin": reference.skin, "hair": reference.hair,
                                               "background": reference.background, "face_found": reference.face_found}

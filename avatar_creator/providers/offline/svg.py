@@ -7,8 +7,9 @@ from xml.etree import ElementTree as ET
 
 import python_avatars as pa
 
-from avatar_creator.providers.offline import palette
+from avatar_creator.providers.offline import backdrops, details, garments, palette
 from avatar_creator.providers.offline.look import Look
+from avatar_creator.providers.offline.vocabulary import PLAIN, TRANSPARENT
 
 _SVG = "http://www.w3.org/2000/svg"
 _XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
@@ -30,15 +31,36 @@ def compose(look: Look, width: int, height: int) -> str:
     _tint_eyebrows(figure, look.hair_colour)
     if look.eye_colour:
         _colour_irises(figure, look.eye_colour)
+    _dress(figure, look)
     x, y, frame_width, frame_height = frame(width, height)
     root = ET.Element(f"{{{_SVG}}}svg", {"width": str(width), "height": str(height),
                                          "viewBox": f"{x:g} {y:g} {frame_width:g} {frame_height:g}"})
-    ET.SubElement(root, f"{{{_SVG}}}rect", {"x": f"{x:g}", "y": f"{y:g}", "width": f"{frame_width:g}",
-                                            "height": f"{frame_height:g}", "fill": look.background})
-    ET.SubElement(root, f"{{{_SVG}}}circle", {"cx": str(HEAD_CENTRE_X), "cy": "150", "r": "118",
-                                              "fill": palette.mix(look.background, "#FFFFFF", 0.35)})
+    if look.setting == PLAIN:
+        ET.SubElement(root, f"{{{_SVG}}}rect", {"x": f"{x:g}", "y": f"{y:g}", "width": f"{frame_width:g}",
+                                                "height": f"{frame_height:g}", "fill": look.background})
+        ET.SubElement(root, f"{{{_SVG}}}circle", {"cx": str(HEAD_CENTRE_X), "cy": "150", "r": "118",
+                                                  "fill": palette.mix(look.background, "#FFFFFF", 0.35)})
+    elif look.setting != TRANSPARENT:
+        root.extend(backdrops.draw(look.setting, (x, y, frame_width, frame_height)))
     root.extend(child for child in figure if not child.tag.endswith(("title", "desc")))
     return ET.tostring(root, encoding="unicode")
+
+
+def _dress(figure: ET.Element, look: Look) -> None:
+    """Our garment over python_avatars' clothing layer, details over the face, accessories over the hair."""
+    layers = {element.get("id", "").rpartition("_")[2]: element for element in figure.iter()}
+    body = next(parent for parent in figure.iter() if layers["Clothing"] in list(parent))
+    if look.garment in garments.RECOLOURED:
+        garments.recolour(layers["Clothing"], look.garment, look.clothing_colour)
+    elif look.garment:
+        part = garments.part(look.garment, look.clothing_colour, look.inner_colour)
+        part.set("transform", layers["Clothing"].get("transform", ""))
+        body.insert(list(body).index(layers["Clothing"]) + 1, part)
+    if look.freckles:
+        body.insert(list(body).index(layers["Face"]) + 1, details.freckles(look.skin))
+    body.extend([details.earrings(look.earrings)] if look.earrings else [])
+    body.extend([details.headphones(look.headphones)] if look.headphones else [])
+    body.extend([details.cap(look.headwear_colour)] if look.cap else [])
 
 
 def frame(width: int, height: int) -> tuple[float, float, float, float]:
@@ -61,11 +83,13 @@ def to_pixel(x: float, y: float, width: int, height: int) -> tuple[int, int]:
 
 
 def _figure_svg(look: Look) -> str:
+    # A recoloured blazer or suit takes the asked colour; python_avatars' fabric colour is then the shirt or the tie.
+    fabric = {"blazer": look.inner_colour, "suit": garments.TIE}.get(look.garment or "", look.clothing_colour)
     return pa.Avatar(
         style=pa.AvatarStyle.TRANSPARENT, top=look.top, hat_color=look.headwear_colour, eyebrows=look.eyebrows,
         eyes=look.eyes, nose=pa.NoseType.DEFAULT, mouth=look.mouth, facial_hair=look.facial_hair,
         skin_color=look.skin, hair_color=look.hair_colour, facial_hair_color=look.hair_colour,
-        accessory=look.glasses, clothing=look.clothing, clothing_color=look.clothing_colour,
+        accessory=look.glasses, clothing=look.clothing, clothing_color=fabric,
         shirt_graphic=look.shirt_graphic,
     ).render()
 

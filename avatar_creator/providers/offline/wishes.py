@@ -7,7 +7,7 @@ means "explicitly refused" ("no glasses", "clean-shaven").
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from python_avatars import AccessoryType as Glasses
 from python_avatars import FacialHairType as Beard
@@ -16,6 +16,9 @@ from python_avatars import HatType as Hat
 
 from avatar_creator.providers.base import GenerationRequest
 from avatar_creator.providers.offline import palette
+from avatar_creator.providers.offline.picture_words import read_art_style, read_backdrop, read_clothes, read_details
+from avatar_creator.providers.offline.terms import Record, find
+from avatar_creator.providers.offline.vocabulary import BASE_CLOTHES
 
 
 @dataclass(frozen=True)
@@ -39,22 +42,34 @@ class Wishes:
     outfit: str | None = None  # a key of OUTFIT_WORDS
     clothing: tuple = ()  # python_avatars clothing names asked by name ("hoodie")
     clothing_colour: str | None = None
+    garment: str | None = None  # our own part drawn for the garment asked (``garments.py``)
+    inner_colour: str | None = None  # what an outer garment is worn over ("a grey blazer over a white t-shirt")
+    refused_clothing: tuple = ()  # python_avatars clothing names refused ("no hoodie")
     background: str | None = None
     scene: str | None = None  # an outfit name whose backgrounds suit: the preset category's, else the outfit's
+    setting: str | None = None  # a backdrop of ``vocabulary.SETTINGS``, or plain or transparent
+    art_style: str | None = None  # a name of ``vocabulary.ART_STYLES``
+    earrings: str | bool | None = None
+    headphones: bool | None = None
+    cap: bool | None = None
+    freckles: bool | None = None
+    terms: dict = field(default_factory=dict)  # the prompt's words: {"used": [...], "notDrawn": [...]}
 
 
-_MALE = r"male|man|men|boy|guy|gentleman|businessman|father|dad|husband|king|masculine"
-_FEMALE = r"female|woman|women|girl|lady|businesswoman|mother|mom|mum|wife|queen|feminine"
+_MALE = r"male|man|men|boy|guy|gentleman|businessman|father|dad|husband|king|masculine|he|him|his|himself"
+_FEMALE = r"female|woman|women|girl|lady|businesswoman|mother|mom|mum|wife|queen|feminine|she|her|hers|herself"
 _UNISEX = r"unisex|non[\s-]?binary|androgynous|gender[\s-]?neutral"
-_YOUNG = r"young|teen|teenage|teenager|youthful|student|kid|child"
+_YOUNG = r"young|teen|teens|teenage|teenager|youthful|student|kid|child|boy|girl|twenties"
+_ADULT = r"adult|grown[\s-]up|thirties|forties"
 _MATURE = (r"mature|old|older|elderly|senior citizen|pensioner|middle[\s-]aged|grandfather|grandmother|grandpa|grandma|"
+           r"fifties|sixties|seventies|eighties|nineties|"
            r"retired")
 
 # Ethnicity words narrow the skin shades considered when no skin tone was given (indices into SKIN_SHADES);
 # the first row that matches wins, so "South Asian" must come before plain "Asian".
 _ETHNICITY_SHADES = (
     (r"south asian|indian|pakistani|bangladeshi|sri lankan|nepali|desi", (3, 8)),
-    (r"east asian|chinese|japanese|korean|vietnamese|filipino|thai|asian", (0, 5)),
+    (r"east asian|chinese|japanese|korean|vietnamese|filipino|thai|indonesian|malaysian|malay|asian", (0, 5)),
     (r"middle eastern|arab|arabic|persian|iranian|turkish|egyptian|moroccan|north african", (2, 6)),
     (r"african|black|nigerian|kenyan|ghanaian|ethiopian|somali|caribbean", (6, 10)),
     (r"hispanic|latino|latina|latinx|mexican|brazilian|mixed|biracial", (2, 8)),
@@ -136,23 +151,13 @@ OUTFIT_WORDS = (
     ("creative", r"creative|artist|artistic|painter|musician|illustrator|artsy|designer"),
     ("casual", r"casual|relaxed|everyday|streetwear|weekend|lifestyle"),
 )
-CLOTHING_WORDS = (
-    (r"hoodie|hoody|hooded sweatshirt", ("hoodie",)),
-    (r"tuxedo|bow[\s-]?tie", ("bond_suit",)),
-    (r"suit and tie|necktie|tie", ("shirt_wick",)),
-    (r"blazer|suit jacket|suit", ("blazer_shirt", "blazer_sweater")),
-    (r"sweater|jumper|cardigan|pullover", ("collar_sweater", "blazer_sweater")),
-    (r"overalls|dungarees", ("overall",)),
-    (r"v[\s-]?neck", ("shirt_v_neck",)),
-    (r"t[\s-]?shirt|tee|tshirt", ("shirt_crew_neck", "shirt_v_neck", "graphic_shirt")),
-)
 # Persona-example categories, as the outfit whose colours suit them.
 _CATEGORY_OUTFITS = {"business": "professional", "education": "academic", "lifestyle": "casual",
                      "healthcare": "medical"}
 _HAIR_NOUNS = (r"hair|haired|locks|curls|braids|bob|bun|beard|mohawk|afro|quiff|pompadour|dreadlocks|dreads|mullet|"
                r"pixie|ponytail|updo|cornrows")
+_HEADWEAR_NOUNS = r"hijab|headscarf|scarf|turban|beanie|cap|hat"
 _OTHER_NOUNS = r"and|or|with|in|on|hair|eyes|eyed|skin|background|hijab|turban|hat|beard|hoodie|shirt|top|suit|dress"
-_GARMENT = r"hoodie|hoody|t[\s-]?shirt|tee|shirt|blazer|suit|sweater|jumper|jacket|top|dress|outfit|clothes|scrubs"
 
 
 def read_wishes(request: GenerationRequest) -> Wishes:
@@ -167,6 +172,12 @@ def read_wishes(request: GenerationRequest) -> Wishes:
     glasses, glasses_kinds = _glasses(prompt)
     outfit = (_outfit(style) or _outfit(prompt) or _outfit(_clean(attributes.persona_background))
               or _outfit(_clean(attributes.body_type)))
+    record = Record(prompt)
+    clothes = read_clothes(prompt, style, record)
+    backdrop = read_backdrop(prompt, _clean(attributes.setting), record)
+    art_style = read_art_style(prompt, style, record)
+    details = read_details(prompt, record)
+    _record_understood(prompt, record)
     return Wishes(
         gender=_gender(_clean(attributes.gender)) or _gender(prompt),
         age_range=_age_range(_clean(attributes.age_range), attributes.persona_age, prompt),
@@ -176,7 +187,7 @@ def read_wishes(request: GenerationRequest) -> Wishes:
         hair_colour=_hair_colour(attributes.hair_color, prompt),
         tops=headwear_tops if headwear else _hair_tops(hair_style) or _hair_tops_in_prompt(prompt),
         headwear=headwear,
-        headwear_colour=_coloured(headwear_text, palette.FABRIC, r"hijab|headscarf|scarf|turban|beanie|cap|hat"),
+        headwear_colour=_coloured(headwear_text, palette.FABRIC, _HEADWEAR_NOUNS),
         facial_hair=facial_hair,
         facial_hair_kinds=facial_hair_kinds,
         glasses=glasses,
@@ -185,10 +196,20 @@ def read_wishes(request: GenerationRequest) -> Wishes:
         eye_colour=palette.lookup(attributes.eye_color or "", palette.EYES) or _coloured(prompt, palette.EYES,
                                                                                         r"eyes|eyed"),
         outfit=outfit,
-        clothing=_clothing(" ".join((style, prompt))),
-        clothing_colour=_coloured(" ".join((style, prompt)), palette.FABRIC, _GARMENT),
-        background=_coloured(prompt, palette.FABRIC, r"background|backdrop"),
+        clothing=(clothes.garment.clothes or BASE_CLOTHES) if clothes.garment else (),
+        clothing_colour=clothes.colour or (clothes.garment.colour if clothes.garment else None),
+        garment=clothes.garment.part if clothes.garment else None,
+        inner_colour=clothes.inner_colour,
+        refused_clothing=clothes.refused,
+        background=backdrop.colour,
         scene=_CATEGORY_OUTFITS.get(_clean(request.category), _clean(request.category)) or outfit,
+        setting=backdrop.setting,
+        art_style=art_style,
+        earrings=details.earrings,
+        headphones=details.headphones,
+        cap=details.cap,
+        freckles=details.freckles,
+        terms=record.summary(),
     )
 
 
@@ -235,7 +256,7 @@ def _named_age(text: str) -> str | None:
         return "mature"
     if said(text, _YOUNG):
         return "young"
-    return "adult" if said(text, r"adult|grown[\s-]up") else None
+    return "adult" if said(text, _ADULT) else None
 
 
 def _skin_shades(ethnicity: str, prompt: str) -> tuple[str, ...]:
@@ -310,5 +331,23 @@ def _outfit(text: str) -> str | None:
     return next((name for name, pattern in OUTFIT_WORDS if said(text, pattern)), None)
 
 
-def _clothing(text: str) -> tuple:
-    return next((names for pattern, names in CLOTHING_WORDS if said(text, pattern)), ())
+def _record_understood(prompt: str, record: Record) -> None:
+    """Note the words about the person that this module reads (gender, age, hair, eyes, skin, headwear...)."""
+    colour_phrases = ((palette.HAIR, _HAIR_NOUNS), (palette.EYES, r"eyes|eyed"),
+                      (palette.SKIN, r"skin|skinned|complexion"), (palette.FABRIC, _HEADWEAR_NOUNS))
+    between = rf"(?:[\s,-]+(?!(?:{_OTHER_NOUNS})\b)[a-z]+){{0,2}}?"
+    colours = [("colour", rf"(?:{palette.colour_pattern(table)}){between}[\s-]+(?:{nouns})")
+               for table, nouns in colour_phrases]
+    table = [("person", pattern) for pattern in (
+        _UNISEX, _MALE, _FEMALE, _YOUNG, _MATURE, _ADULT, _CLEAN_SHAVEN,
+        r"redhead|strawberry blonde|blonde|blond|brunette|ginger", r"facial hair",
+        *(pattern for pattern, _ in _ETHNICITY_SHADES), *(pattern for pattern, _ in HAIR_STYLE_WORDS),
+        rf"(?:(?!(?:{_OTHER_NOUNS})\b)[a-z-]+[\s,]+){{0,2}}(?:hair|hairstyle|haircut)",
+        *(pattern for _, pattern, _ in HEADWEAR_WORDS), *(pattern for pattern, _ in _FACIAL_HAIR_WORDS),
+        *(pattern for pattern, _ in _GLASSES_WORDS), *(pattern for _, pattern in EXPRESSION_WORDS),
+        *(pattern for _, pattern in OUTFIT_WORDS))]
+    table.append(("person", r"hair|hairstyle|haircut|haired"))
+    record.use(*find(prompt, colours))  # may hold a word read above: "red" of "a red baseball cap"
+    understood = find(prompt, table, taken=list(record.used) + list(record.not_drawn))
+    record.use(*(item for item in understood if not (item.name == "person" and prompt[item.start:item.end]
+                                                    in _AMBIGUOUS_IN_PROMPTS)))
