@@ -47,6 +47,7 @@ from avatar_creator.storage import Storage
 
 JOBS = JobQueue(Generation)  # the generations table is the queue
 RETRYABLE_STATUSES = ("failed", "cancelled")
+NAME_LENGTH = Generation.__table__.c.name.type.length  # type: ignore[attr-defined]
 _SOURCE_WORDS = {"text_to_image": "", "from_preset": " from a preset", "from_reference": " from a reference"}
 
 
@@ -94,8 +95,8 @@ def create(*, session: Session, settings: Settings, provider_names: set[str], us
     with session.begin_nested():  # refused for credits: the rows go too, whatever the caller does next
         generations = [
             _queue(session, user_id=user_id, project_id=project_id, batch_id=batch_id, batch_index=index,
-                   source_type=source_type, cost=cost, max_attempts=settings.max_attempts, name=body.name,
-                   prompt=body.prompt, full_prompt=built.prompt, negative_prompt=built.negative_prompt,
+                   source_type=source_type, cost=cost, max_attempts=settings.max_attempts,
+                   name=variation_name(body.name, index), prompt=body.prompt, full_prompt=built.prompt, negative_prompt=built.negative_prompt,
                    seed=(first_seed + index) % (MAX_SEED + 1), provider=provider,
                    options={"width": body.width, "height": body.height, **attributes, **(options or {})},
                    reference_avatar_id=reference_avatar_id)
@@ -108,6 +109,14 @@ def create(*, session: Session, settings: Settings, provider_names: set[str], us
     after_commit(session, lambda: signals.doorbell.ring(len(generations)))
     _count_created(session, provider, source_type, len(generations))
     return Batch(generations, cost * body.count, balance)
+
+
+def variation_name(name: str, index: int) -> str:
+    """The name of a batch's ``index``-th image: "Lena", "Lena 2", "Lena 3", so that look-alikes can be told apart."""
+    if index == 0:
+        return name
+    suffix = f" {index + 1}"
+    return name[:NAME_LENGTH - len(suffix)].rstrip() + suffix
 
 
 def cancel(*, session: Session, user_id: str, generation_id: str, signals: Signals) -> Generation:

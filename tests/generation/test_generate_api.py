@@ -56,6 +56,18 @@ def test_a_random_seed_is_recorded_and_counts_up(tmp_path, database_url):
         assert [g["options"]["seed"] for g in top] == [2**32 - 1, 0]
 
 
+def test_variations_get_distinct_names_within_the_name_limit(tmp_path, database_url):
+    with running_service(tmp_path, database_url) as client:
+        user = register(client)
+        project = create_project(client, user["headers"])
+        batch = generate(client, user["headers"], project["id"], count=3, name="Lena")["generations"]
+        assert [g["options"]["name"] for g in batch] == ["Lena", "Lena 2", "Lena 3"]
+        long = "x" * 97 + " yz"  # 100 characters: the suffix takes the place of the end, not of a space
+        names = [g["options"]["name"] for g in generate(client, user["headers"], project["id"], count=2,
+                                                        name=long)["generations"]]
+        assert names == [long, "x" * 97 + " 2"]
+
+
 def test_forty_concurrent_requests_from_a_user_who_can_pay_for_ten(tmp_path, database_url, ledger):
     with running_service(tmp_path, database_url) as client:  # no workers: only the charging is under test
         user = register(client)
