@@ -10,6 +10,8 @@ from collections.abc import Iterator
 from datetime import datetime
 from urllib.parse import quote
 
+from fastapi.responses import StreamingResponse
+
 from avatar_creator.storage import KeyNotFound, Storage
 
 MAX_STEM = 100
@@ -36,10 +38,22 @@ def attachment(name: str, extension: str) -> str:
 def project_zip(*, storage: Storage, project: dict, avatars: list[dict], exported_at: datetime) -> Iterator[bytes]:
     """The ZIP of a project, yielded as it is written: each original (stored, as images are compressed already)
     and a ``manifest.json`` of every avatar's metadata. ``avatars`` are API objects plus ``storageKey``."""
-    return (chunk for chunk in _write_zip(storage, project, avatars, exported_at) if chunk)
+    return (chunk for chunk in _write_zip(storage, {"project": project}, avatars, exported_at) if chunk)
 
 
-def _write_zip(storage: Storage, project: dict, avatars: list[dict], exported_at: datetime) -> Iterator[bytes]:
+def selection_zip(*, storage: Storage, avatars: list[dict], exported_at: datetime) -> Iterator[bytes]:
+    """As ``project_zip``, for avatars chosen from anywhere: the manifest names no project."""
+    return (chunk for chunk in _write_zip(storage, {}, avatars, exported_at) if chunk)
+
+
+def archive_response(name: str, chunks: Iterator[bytes]) -> StreamingResponse:
+    """A ZIP streamed as a download called ``name``, never cached (it holds private images)."""
+    return StreamingResponse(chunks, media_type="application/zip",
+                             headers={"Content-Disposition": attachment(name, "zip"),
+                                      "X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store"})
+
+
+def _write_zip(storage: Storage, heading: dict, avatars: list[dict], exported_at: datetime) -> Iterator[bytes]:
     sink = _Sink()
     with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_STORED) as archive:
         taken: set[str] = set()
@@ -52,7 +66,7 @@ def _write_zip(storage: Storage, project: dict, avatars: list[dict], exported_at
             except KeyNotFound:  # deleted while the archive was being written
                 continue
             manifest.append({"file": file_name, **avatar})
-        body = {"project": project, "exportedAt": exported_at.isoformat(), "avatars": manifest}
+        body = {**heading, "exportedAt": exported_at.isoformat(), "avatars": manifest}
         archive.writestr("manifest.json", json.dumps(body, indent=2, ensure_ascii=False))
     yield sink.take()
 

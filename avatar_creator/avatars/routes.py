@@ -5,19 +5,19 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
-from fastapi.responses import StreamingResponse
 
-from avatar_creator.avatars import service, usage
-from avatar_creator.avatars.downloads import attachment, project_zip
+from avatar_creator.avatars import bulk, service, usage
+from avatar_creator.avatars.downloads import archive_response, attachment
 from avatar_creator.avatars.schemas import (
     SOURCE_TYPE,
+    AvatarMove,
+    AvatarSelection,
     AvatarUpdate,
     UsageCreate,
     UsageRead,
     UsageSummary,
     avatar_to_api,
 )
-from avatar_creator.db import utcnow
 from avatar_creator.deps import (
     AvatarsReader,
     CurrentUser,
@@ -29,7 +29,6 @@ from avatar_creator.deps import (
 )
 from avatar_creator.generation import requests
 from avatar_creator.openapi import binary
-from avatar_creator.projects import service as projects_service
 from avatar_creator.user_files import FILE_RESPONSES, file_response
 
 router = APIRouter(prefix="/api/apps/avatar-creator", tags=["avatars"])
@@ -107,19 +106,26 @@ def usage_history(avatar_id: str, user: AvatarsReader, database: DatabaseDep) ->
 
 @router.get("/projects/{project_id}/download", responses=binary("application/zip"))
 def download_project(project_id: str, user: CurrentUser, database: DatabaseDep, storage: StorageDep) -> Response:
-    with database.session(write=False) as session:
-        project = projects_service.get_owned(session=session, user_id=user.id, project_id=project_id)
-        avatars = [{**avatar_to_api(avatar, _no_url), "storageKey": avatar.storage_key}
-                   for avatar in service.for_project(session=session, user_id=user.id, project_id=project_id)]
-    for avatar in avatars:  # signed URLs expire: the manifest names each file in the archive instead
-        del avatar["baseImageUrl"], avatar["thumbnailUrl"]
-    summary = {"id": project.id, "name": project.name, "description": project.description,
-               "createdAt": project.created_at.isoformat()}
-    chunks = project_zip(storage=storage, project=summary, avatars=avatars, exported_at=utcnow())
-    return StreamingResponse(chunks, media_type="application/zip",
-                             headers={"Content-Disposition": attachment(project.name, "zip"),
-                                      "X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store"})
+    archive = bulk.download_project(database=database, storage=storage, user_id=user.id, project_id=project_id)
+    return archive_response(archive.name, archive.chunks)
 
 
-def _no_url(_key: str) -> str:
-    return ""
+@router.post("/avatars/bulk-download", responses=binary("application/zip"))
+def download_avatars(body: AvatarSelection, user: AvatarsReader, database: DatabaseDep,
+                     storage: StorageDep) -> Response:
+    archive = bulk.download(database=database, storage=storage, user_id=user.id, avatar_ids=body.avatar_ids)
+    return archive_response(archive.name, archive.chunks)
+
+
+@router.post("/avatars/move")
+def move_avatars(body: AvatarMove, user: CurrentUser, database: DatabaseDep) -> dict:
+    moved = bulk.move(database=database, user_id=user.id, avatar_ids=body.avatar_ids, project_id=body.project_id)
+    return {"moved": moved.count, "projectId": moved.project_id}
+
+
+@router.post("/avatars/bulk-delete", status_code=status.HTTP_204_NO_CONTENT)
+def delete_avatars(body: AvatarSelection, user: CurrentUser, database: DatabaseDep, storage: StorageDep,
+                   signals: SignalsDep) -> Response:
+    requests.delete_avatars(database=database, storage=storage, signals=signals, user_id=user.id,
+                            avatar_ids=body.avatar_ids)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

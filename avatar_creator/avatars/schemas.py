@@ -26,6 +26,18 @@ class AvatarUpdate(AvatarFields):
     favorite: bool | None = None
 
 
+MAX_SELECTION = 100  # avatars one bulk request may name
+AvatarId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+
+
+class AvatarSelection(ApiModel):
+    avatar_ids: Annotated[list[AvatarId], Field(min_length=1, max_length=MAX_SELECTION)]
+
+
+class AvatarMove(AvatarSelection):
+    project_id: AvatarId
+
+
 class UsageCreate(ApiModel):
     app_id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
     app_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]

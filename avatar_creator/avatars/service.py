@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import Select, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from avatar_creator import paging
@@ -78,9 +78,28 @@ def get_owned(*, session: Session, user_id: str, avatar_id: str) -> Avatar:
     return avatar
 
 
+SORTS = ("newest", "oldest", "name", "favorites")
+
+
 def list_avatars(*, session: Session, user_id: str, filters: AvatarFilter, limit: int,
                  cursor: str | None) -> tuple[list[Avatar], str | None]:
     """The user's avatars, newest first, and the cursor of the next page (None on the last page)."""
+    return paging.newest_first(session=session, query=_filtered(user_id, filters), created_at=Avatar.created_at,
+                               id=Avatar.id, limit=limit, cursor=cursor)
+
+
+def list_sorted(*, session: Session, user_id: str, filters: AvatarFilter, sort: str, limit: int,
+                offset: int) -> tuple[list[Avatar], int | None]:
+    """A page of the user's avatars in a ``SORTS`` order, and the offset of the next page (None on the last page)."""
+    order = {"newest": (Avatar.created_at.desc(), Avatar.id.desc()),
+             "oldest": (Avatar.created_at, Avatar.id),
+             "name": (func.lower(Avatar.name), Avatar.created_at.desc(), Avatar.id.desc()),
+             "favorites": (Avatar.favorite.desc(), Avatar.created_at.desc(), Avatar.id.desc())}[sort]
+    rows = list(session.scalars(_filtered(user_id, filters).order_by(*order).offset(offset).limit(limit + 1)))
+    return rows[:limit], offset + limit if len(rows) > limit else None
+
+
+def _filtered(user_id: str, filters: AvatarFilter) -> Select:
     query = select(Avatar).where(Avatar.user_id == user_id)
     if filters.project_id is not None:
         query = query.where(Avatar.project_id == filters.project_id)
@@ -91,9 +110,29 @@ def list_avatars(*, session: Session, user_id: str, filters: AvatarFilter, limit
     if filters.q:
         pattern = paging.contains(filters.q)
         query = query.where(or_(Avatar.name.ilike(pattern, escape="\\"),
-                                Avatar.persona_name.ilike(pattern, escape="\\")))
-    return paging.newest_first(session=session, query=query, created_at=Avatar.created_at, id=Avatar.id, limit=limit,
-                               cursor=cursor)
+                                Avatar.persona_name.ilike(pattern, escape="\\"),
+                                Avatar.generation_prompt.ilike(pattern, escape="\\")))
+    return query
+
+
+def get_many_owned(*, session: Session, user_id: str, avatar_ids: list[str]) -> list[Avatar]:
+    """The avatars in the order asked (repeats once), if the user owns every one; else ``NotFound`` for all."""
+    wanted = list(dict.fromkeys(avatar_ids))
+    found = {avatar.id: avatar for avatar in session.scalars(
+        select(Avatar).where(Avatar.id.in_(wanted), Avatar.user_id == user_id))}
+    if len(found) != len(wanted):
+        raise NotFound(f"{len(wanted) - len(found)} of these avatars were not found; nothing was changed.")
+    return [found[avatar_id] for avatar_id in wanted]
+
+
+def move_owned(*, session: Session, user_id: str, avatar_ids: list[str], project_id: str) -> list[Avatar]:
+    """Move the user's avatars into another of their projects; files, and work made from them, stay as they are."""
+    _lock_project(session, user_id, project_id)
+    avatars = get_many_owned(session=session, user_id=user_id, avatar_ids=avatar_ids)
+    for avatar in avatars:
+        avatar.project_id = project_id
+    session.flush()
+    return avatars
 
 
 def update_owned(*, session: Session, user_id: str, avatar_id: str, changes: dict) -> Avatar:

@@ -96,7 +96,8 @@ def create(*, session: Session, settings: Settings, provider_names: set[str], us
         generations = [
             _queue(session, user_id=user_id, project_id=project_id, batch_id=batch_id, batch_index=index,
                    source_type=source_type, cost=cost, max_attempts=settings.max_attempts,
-                   name=variation_name(body.name, index), prompt=body.prompt, full_prompt=built.prompt, negative_prompt=built.negative_prompt,
+                   name=variation_name(body.name, index), prompt=body.prompt, full_prompt=built.prompt,
+                   negative_prompt=built.negative_prompt,
                    seed=(first_seed + index) % (MAX_SEED + 1), provider=provider,
                    options={"width": body.width, "height": body.height, **attributes, **(options or {})},
                    reference_avatar_id=reference_avatar_id)

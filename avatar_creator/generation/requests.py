@@ -117,13 +117,22 @@ def delete_project(*, database: Database, storage: Storage, signals: Signals, us
 
 def delete_avatar(*, database: Database, storage: Storage, signals: Signals, user_id: str,
                   avatar_id: str) -> Removed:
-    """Cancel and refund work made from the avatar, remove it and its files, and tell the user's other tabs."""
+    """``delete_avatars`` of one avatar."""
+    return delete_avatars(database=database, storage=storage, signals=signals, user_id=user_id,
+                          avatar_ids=[avatar_id])[0]
+
+
+def delete_avatars(*, database: Database, storage: Storage, signals: Signals, user_id: str,
+                   avatar_ids: list[str]) -> list[Removed]:
+    """Cancel and refund work made from the avatars, remove them and their files, and tell the user's other tabs;
+    all of them or, if one is not the user's, none (``NotFound``)."""
     with database.session() as session:
-        avatar = avatars_service.get_owned(session=session, user_id=user_id, avatar_id=avatar_id)
-        removed = Removed(name=avatar.name, project_id=avatar.project_id)
-        lifecycle.cancel_for_avatar(session=session, user_id=user_id, avatar_id=avatar_id, signals=signals)
-        avatars_service.delete_owned(session=session, storage=storage, user_id=user_id, avatar_id=avatar_id)
-        signals.events.record(session, user_id, events.AVATAR, {"action": "deleted", "id": avatar_id})
+        avatars = avatars_service.get_many_owned(session=session, user_id=user_id, avatar_ids=avatar_ids)
+        removed = [Removed(name=avatar.name, project_id=avatar.project_id) for avatar in avatars]
+        for avatar_id in [avatar.id for avatar in avatars]:
+            lifecycle.cancel_for_avatar(session=session, user_id=user_id, avatar_id=avatar_id, signals=signals)
+            avatars_service.delete_owned(session=session, storage=storage, user_id=user_id, avatar_id=avatar_id)
+            signals.events.record(session, user_id, events.AVATAR, {"action": "deleted", "id": avatar_id})
     return removed
 
 

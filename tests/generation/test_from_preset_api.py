@@ -65,11 +65,12 @@ def test_five_presets_make_avatars_that_carry_the_presets_persona_and_attributes
                    client.get(f"{API}/projects/{project['id']}", headers=user["headers"]).json()["project"]["avatars"]}
         for slug, reply in replies.items():
             spec = next(spec for spec in PRESETS if spec.slug == slug)
-            for generation in reply["generations"]:
+            for index, generation in enumerate(reply["generations"]):
                 finished = next(g for g in done if g["id"] == generation["id"])
                 avatar = avatars[finished["avatarId"]]
                 assert avatar["sourceType"] == "from_preset"
-                assert avatar["name"] == ("Weekend me" if slug == "weekend-hijab" else spec.name)
+                base = "Weekend me" if slug == "weekend-hijab" else spec.name
+                assert avatar["name"] == (f"{base} {index + 1}" if index else base)  # a batch's names differ
                 assert (avatar["personaName"], avatar["personaAge"], avatar["personaBackground"]) == (
                     spec.persona.name, spec.persona.age, spec.persona.background)
                 assert avatar["personaPersonality"] == list(spec.persona.personality)
