@@ -98,7 +98,8 @@ def create_app(settings: Settings | None = None, *, providers: dict[str, Provide
 
     # Innermost of the middlewares, so its refusals still get their CORS and timing headers; before every route.
     app.add_middleware(RequestLimits, max_body_bytes=settings.max_json_bytes,
-                       max_multipart_bytes=settings.max_upload_bytes + TEXT_BYTES_LIMIT)
+                       max_multipart_bytes=settings.max_upload_bytes + TEXT_BYTES_LIMIT,
+                       max_file_bytes=settings.max_upload_bytes)
     app.add_middleware(Admission, max_in_flight=settings.max_requests_per_client,
                        wait_seconds=settings.admission_wait_seconds)
     if settings.cors_origins:

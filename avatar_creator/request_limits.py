@@ -47,8 +47,9 @@ def printable(name: str) -> str:
 class RequestLimits:
     """Refuses a body over its limit (413) and unstorable text in the path, query or body (400)."""
 
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int, max_multipart_bytes: int):
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int, max_multipart_bytes: int, max_file_bytes: int):
         self.app = app
+        self.max_file_bytes = max_file_bytes
         self.max_body_bytes = max_body_bytes
         self.max_multipart_bytes = max_multipart_bytes
 
@@ -74,6 +75,8 @@ class RequestLimits:
         limit = self.max_multipart_bytes if uploading else self.max_body_bytes
         declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:  # honest and too large: refuse before reading
+            if uploading:  # the upload forms' file field, in the words the web app uses before it sends one
+                raise PayloadTooLarge(file_too_large(int(declared), self.max_file_bytes), field="image")
             raise _too_large(limit)
         if "transfer-encoding" not in headers and declared in ("", "0"):  # no body to look at
             return receive
@@ -84,6 +87,17 @@ class RequestLimits:
             return None
         _check_body(media_type, body)
         return _replay(body, receive)
+
+
+def file_too_large(size: int | None, limit: int) -> str:
+    """The refusal of a file over ``limit`` bytes, in the words the web app uses before it sends one (app.js)."""
+    largest = _megabytes(limit)
+    stated = _megabytes(size) if size and size > limit else largest
+    return f"The file is {'over ' * (stated == largest)}{stated}; the largest accepted is {largest}."
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 2**20:.1f}".removesuffix(".0") + " MB"
 
 
 def _too_large(limit: int) -> PayloadTooLarge:

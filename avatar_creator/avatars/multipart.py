@@ -17,7 +17,7 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import ClientDisconnect, Request
 
 from avatar_creator.errors import PayloadTooLarge, ValidationFailed
-from avatar_creator.request_limits import reject_unstorable
+from avatar_creator.request_limits import file_too_large, reject_unstorable
 
 if TYPE_CHECKING:  # python-multipart defines it for type checkers only
     from python_multipart.multipart import MultipartCallbacks
@@ -39,8 +39,9 @@ class UploadForm:
 class _Collector:
     """python-multipart callbacks that gather the parts, enforcing the limits as data arrives."""
 
-    def __init__(self, max_file_bytes: int, text_fields: frozenset[str]):
+    def __init__(self, max_file_bytes: int, text_fields: frozenset[str], declared_bytes: int | None):
         self.max_file_bytes = max_file_bytes
+        self.declared_bytes = declared_bytes
         self.text_fields = text_fields
         self.form = UploadForm()
         self.finished = False
@@ -86,8 +87,7 @@ class _Collector:
         if self._name == FILE_FIELD:
             self._image += data[start:end]
             if len(self._image) > self.max_file_bytes:
-                raise PayloadTooLarge(f"image: larger than the limit of {self.max_file_bytes:,} bytes",
-                                      field=FILE_FIELD)
+                raise PayloadTooLarge(file_too_large(self.declared_bytes, self.max_file_bytes), field=FILE_FIELD)
             return
         self._text_bytes += end - start
         if self._text_bytes > TEXT_BYTES_LIMIT:
@@ -124,11 +124,14 @@ async def read_upload_form(request: Request, *, max_file_bytes: int, text_fields
     boundary = options.get(b"boundary")
     if media_type != b"multipart/form-data" or not boundary:
         raise ValidationFailed("image: send the image and fields as multipart/form-data", field=FILE_FIELD)
-    too_large = f"the body is larger than the limit of {max_file_bytes:,} bytes for the image"
-    collector = _Collector(max_file_bytes, text_fields)
+    declared = request.headers.get("content-length", "")
+    # The body's declared length stands for the file's size: the other fields add less than 0.1 MB.
+    declared_bytes = int(declared) if declared.isdigit() else None
+    too_large = file_too_large(declared_bytes, max_file_bytes)
+    collector = _Collector(max_file_bytes, text_fields, declared_bytes)
     try:
         parser = MultipartParser(boundary, collector.callbacks())
-        async for chunk in _limited(request, max_file_bytes + TEXT_BYTES_LIMIT, too_large):
+        async for chunk in _limited(request, max_file_bytes + TEXT_BYTES_LIMIT, too_large, FILE_FIELD):
             parser.write(chunk)
     except FormParserError as error:
         raise ValidationFailed("image: the multipart body is malformed", field=FILE_FIELD) from error
@@ -147,14 +150,14 @@ async def read_limited_body(request: Request, limit: int) -> bytes:
         raise ValidationFailed("The request body was interrupted.") from error
 
 
-async def _limited(request: Request, limit: int, too_large: str) -> AsyncIterator[bytes]:
+async def _limited(request: Request, limit: int, too_large: str, field: str | None = None) -> AsyncIterator[bytes]:
     """The body's chunks, stopped with ``PayloadTooLarge(too_large)`` once more than ``limit`` bytes arrived."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:  # honest and too large: refuse before reading
-        raise PayloadTooLarge(too_large)
+        raise PayloadTooLarge(too_large, field=field)
     received = 0
     async for chunk in request.stream():
         received += len(chunk)
         if received > limit:
-            raise PayloadTooLarge(too_large)
+            raise PayloadTooLarge(too_large, field=field)
         yield chunk

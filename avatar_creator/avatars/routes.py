@@ -28,7 +28,7 @@ from avatar_creator.deps import (
     UsageRecorder,
 )
 from avatar_creator.generation import requests
-from avatar_creator.openapi import binary
+from avatar_creator.openapi import binary, statuses
 from avatar_creator.user_files import FILE_RESPONSES, file_response
 
 router = APIRouter(prefix="/api/apps/avatar-creator", tags=["avatars"])
@@ -110,20 +110,21 @@ def download_project(project_id: str, user: CurrentUser, database: DatabaseDep, 
     return archive_response(archive.name, archive.chunks)
 
 
-@router.post("/avatars/bulk-download", responses=binary("application/zip"))
+# Not under /avatars/: a path there would share its methods' 405 answer with /avatars/{avatar_id}.
+@router.post("/bulk/avatars/download", responses={**binary("application/zip"), **statuses(404)})
 def download_avatars(body: AvatarSelection, user: AvatarsReader, database: DatabaseDep,
                      storage: StorageDep) -> Response:
     archive = bulk.download(database=database, storage=storage, user_id=user.id, avatar_ids=body.avatar_ids)
     return archive_response(archive.name, archive.chunks)
 
 
-@router.post("/avatars/move")
+@router.post("/bulk/avatars/move", responses=statuses(404))
 def move_avatars(body: AvatarMove, user: CurrentUser, database: DatabaseDep) -> dict:
     moved = bulk.move(database=database, user_id=user.id, avatar_ids=body.avatar_ids, project_id=body.project_id)
     return {"moved": moved.count, "projectId": moved.project_id}
 
 
-@router.post("/avatars/bulk-delete", status_code=status.HTTP_204_NO_CONTENT)
+@router.post("/bulk/avatars/delete", status_code=status.HTTP_204_NO_CONTENT, responses=statuses(404))
 def delete_avatars(body: AvatarSelection, user: CurrentUser, database: DatabaseDep, storage: StorageDep,
                    signals: SignalsDep) -> Response:
     requests.delete_avatars(database=database, storage=storage, signals=signals, user_id=user.id,

@@ -28,3 +28,4 @@ SOURCE_FILTERS = (("", "All"), ("uploaded", "Uploaded"), ("text_to_image", "Gene
                   ("from_preset", "From presets"), ("from_reference", "From references"))
 SOURCE_LABELS = {"uploaded": "Uploaded", "text_to_image": "Generated", "from_preset": "From a preset",
                  "from_reference": "From a reference"}
+SORTS = (("newest", "Newest"), ("oldest", "Oldest"), ("name", "Name"), ("favorites", "Favourites first"))

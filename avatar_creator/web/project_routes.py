@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from avatar_creator.auth.models import User
+from avatar_creator.avatars import bulk
 from avatar_creator.avatars import service as avatars_service
+from avatar_creator.avatars.downloads import archive_response
 from avatar_creator.avatars.models import SOURCE_TYPES
+from avatar_creator.avatars.schemas import MAX_SELECTION
 from avatar_creator.credits import service as credits_service
 from avatar_creator.db import Database
 from avatar_creator.deps import (
@@ -22,7 +27,7 @@ from avatar_creator.deps import (
     StorageDep,
     limit_by_user,
 )
-from avatar_creator.errors import AppError, InsufficientCredits
+from avatar_creator.errors import AppError, InsufficientCredits, ValidationFailed
 from avatar_creator.generation import requests
 from avatar_creator.generation import service as generation_service
 from avatar_creator.generation.pricing import costs
@@ -31,34 +36,65 @@ from avatar_creator.settings import Settings
 from avatar_creator.signing import FileUrls
 from avatar_creator.web import choices, forms, uploads
 from avatar_creator.web.errors import WEB_TAG
-from avatar_creator.web.rendering import local_path, redirect, render
+from avatar_creator.web.rendering import local_path, plural, redirect, render
 from avatar_creator.web.session import FormDep, VerifiedUser, WebUser, signed_in_user, verified_user
 
 router = APIRouter(tags=[WEB_TAG], include_in_schema=False)
 PAGE_SIZE = 24
 
 
-def _filters(project_id: str, source: str | None, favorite: bool) -> avatars_service.AvatarFilter:
-    return avatars_service.AvatarFilter(project_id=project_id, source_type=source if source in SOURCE_TYPES else None,
-                                        favorite=True if favorite else None)
+@dataclass(frozen=True)
+class GalleryView:
+    """What the gallery shows, as the URL keeps it: a source, favourites only, a search and an order."""
+
+    source: str | None = None
+    favorite: bool = False
+    q: str = ""
+    sort: str = "newest"
+
+    @classmethod
+    def of(cls, source: str | None, favorite: bool, q: str | None, sort: str | None) -> GalleryView:
+        return cls(source=source if source in SOURCE_TYPES else None, favorite=favorite, q=(q or "").strip()[:100],
+                   sort=sort if sort in avatars_service.SORTS else "newest")
+
+    def filters(self, project_id: str) -> avatars_service.AvatarFilter:
+        return avatars_service.AvatarFilter(project_id=project_id, source_type=self.source,
+                                            favorite=True if self.favorite else None, q=self.q or None)
+
+    def query(self, **changes: object) -> str:
+        """This view's query string, with ``changes`` (a cursor, another filter); defaults left out."""
+        values = {"source": self.source, "favorite": 1 if self.favorite else None, "q": self.q or None,
+                  "sort": None if self.sort == "newest" else self.sort, **changes}
+        return urlencode({key: value for key, value in values.items() if value})
+
+    @property
+    def narrowed(self) -> bool:
+        return bool(self.source or self.favorite or self.q)
 
 
-def _gallery_query(source: str | None, favorite: bool, cursor: str | None = None) -> str:
-    parts = [f"source={source}"] if source in SOURCE_TYPES else []
-    parts += ["favorite=1"] if favorite else []
-    parts += [f"cursor={cursor}"] if cursor else []
-    return "&".join(parts)
+def _gallery(session: Session, file_urls: FileUrls, user: User, project_id: str, view: GalleryView,
+             cursor: str | None = None) -> dict:
+    """One page of the gallery and what the template needs to draw it and ask for the next.
+
+    Newest first pages by cursor, as new avatars join its top live; the other orders page by offset."""
+    filters = view.filters(project_id)
+    if view.sort == "newest":
+        avatars, next_cursor = avatars_service.list_avatars(session=session, user_id=user.id, filters=filters,
+                                                            limit=PAGE_SIZE, cursor=cursor)
+        more = view.query(cursor=next_cursor)
+    else:
+        offset = int(cursor) if cursor and cursor.isdigit() else 0
+        avatars, next_offset = avatars_service.list_sorted(session=session, user_id=user.id, filters=filters,
+                                                           sort=view.sort, limit=PAGE_SIZE, offset=offset)
+        next_cursor = str(next_offset) if next_offset is not None else None
+        more = view.query(cursor=next_cursor)
+    return {"avatars": avatars, "next_cursor": next_cursor, "more_url": f"/projects/{project_id}/avatars?{more}",
+            **card_context(file_urls)}
 
 
-def _gallery(session: Session, file_urls: FileUrls, user: User, project_id: str, source: str | None,
-             favorite: bool, cursor: str | None = None) -> dict:
-    """One page of the gallery and what the template needs to draw it and ask for the next."""
-    avatars, next_cursor = avatars_service.list_avatars(
-        session=session, user_id=user.id, filters=_filters(project_id, source, favorite), limit=PAGE_SIZE,
-        cursor=cursor)
-    more = f"/projects/{project_id}/avatars?{_gallery_query(source, favorite, next_cursor)}"
-    return {"avatars": avatars, "next_cursor": next_cursor, "more_url": more, "file_url": file_urls,
-            "source_labels": choices.SOURCE_LABELS}
+def card_context(file_urls: FileUrls) -> dict:
+    """What an avatar card needs beside the avatar."""
+    return {"file_url": file_urls, "source_labels": choices.SOURCE_LABELS}
 
 
 def _panel(session: Session, user: User, project_id: str) -> dict:
@@ -66,37 +102,67 @@ def _panel(session: Session, user: User, project_id: str) -> dict:
 
 
 def project_page_response(request: Request, *, database: Database, settings: Settings, file_urls: FileUrls,
-                          user: User, project_id: str, source: str | None = None, favorite: bool = False,
-                          status_code: int = 200, errors: dict | None = None, **context) -> Response:
+                          user: User, project_id: str, view: GalleryView | None = None, status_code: int = 200,
+                          errors: dict | None = None, **context) -> Response:
     """The project page; ``context`` may open a dialog on load (a refused rename, shown again with its messages)."""
+    view = view or GalleryView()
     with database.session(write=False) as session:
         project = projects_service.get_owned(session=session, user_id=user.id, project_id=project_id)
         _, counts = avatars_service.newest_by_project(session=session, project_ids=[project.id], limit_per_project=0)
-        gallery = _gallery(session, file_urls, user, project.id, source, favorite)
+        gallery = _gallery(session, file_urls, user, project.id, view)
         panel = _panel(session, user, project.id)
+        others = [p for p in projects_service.list_for_user(session=session, user_id=user.id) if p.id != project.id]
     return render(request, "project.html", {
-        "project": project, "avatar_count": counts.get(project.id, 0), "source": source, "favorite": favorite,
-        "source_filters": choices.SOURCE_FILTERS, "costs": costs(settings),
-        "max_upload_mb": settings.max_upload_bytes // (1024 * 1024), "genders": choices.GENDERS,
-        "age_ranges": choices.AGE_RANGES, **gallery, **panel, "errors": errors or {}, "values": {}, **context,
+        "project": project, "avatar_count": counts.get(project.id, 0), "view": view, "source": view.source,
+        "favorite": view.favorite, "source_filters": choices.SOURCE_FILTERS, "sorts": choices.SORTS,
+        "other_projects": others, "costs": costs(settings), "max_selection": MAX_SELECTION,
+        "max_upload_mb": settings.max_upload_bytes // (1024 * 1024), "max_upload_bytes": settings.max_upload_bytes,
+        "genders": choices.GENDERS, "age_ranges": choices.AGE_RANGES, **gallery, **panel, "errors": errors or {},
+        "values": {}, **context,
     }, user=user, status_code=status_code, page_url=f"/projects/{project_id}", toasts=forms.toasts(errors or {}))
 
 
 @router.get("/projects/{project_id}")
 def project_page(project_id: str, request: Request, user: WebUser, database: DatabaseDep, settings: SettingsDep,
-                 file_urls: FileUrlsDep, source: str | None = None, favorite: bool = False) -> Response:
+                 file_urls: FileUrlsDep, source: str | None = None, favorite: bool = False,
+                 q: str | None = Query(None, max_length=200), sort: str | None = Query(None, max_length=20)
+                 ) -> Response:
     return project_page_response(request, database=database, settings=settings, file_urls=file_urls, user=user,
-                                 project_id=project_id, source=source, favorite=favorite)
+                                 project_id=project_id, view=GalleryView.of(source, favorite, q, sort))
 
 
 @router.get("/projects/{project_id}/avatars")
 def gallery_page(project_id: str, request: Request, user: WebUser, database: DatabaseDep, file_urls: FileUrlsDep,
-                 source: str | None = None, favorite: bool = False,
+                 source: str | None = None, favorite: bool = False, q: str | None = Query(None, max_length=200),
+                 sort: str | None = Query(None, max_length=20),
                  cursor: str | None = Query(None, max_length=200)) -> Response:
     with database.session(write=False) as session:
         projects_service.get_owned(session=session, user_id=user.id, project_id=project_id)
-        gallery = _gallery(session, file_urls, user, project_id, source, favorite, cursor)
+        gallery = _gallery(session, file_urls, user, project_id, GalleryView.of(source, favorite, q, sort), cursor)
     return render(request, "partials/gallery_page.html", gallery)
+
+
+@router.post("/projects/{project_id}/avatars/bulk")
+def bulk_action(project_id: str, user: VerifiedUser, form: FormDep, database: DatabaseDep, storage: StorageDep,
+                signals: SignalsDep) -> Response:
+    """The gallery's selection: download it as a ZIP, move it to another project, or delete it."""
+    avatar_ids = [str(value) for value in form.getlist("avatar_id")][:MAX_SELECTION]
+    back = local_path(form.get("back"), f"/projects/{project_id}")
+    action = form.get("action")
+    if not avatar_ids:
+        return redirect(back, flash="Select one or more avatars first.")
+    if action == "download":
+        archive = bulk.download(database=database, storage=storage, user_id=user.id, avatar_ids=avatar_ids)
+        return archive_response(archive.name, archive.chunks)
+    if action == "move":
+        moved = bulk.move(database=database, user_id=user.id, avatar_ids=avatar_ids,
+                          project_id=str(form.get("project_id", "")))
+        return redirect(back, flash=f"Moved {plural(moved.count, 'avatar')} to “{moved.project_name}”.")
+    if action == "delete":
+        removed = requests.delete_avatars(database=database, storage=storage, signals=signals, user_id=user.id,
+                                          avatar_ids=avatar_ids)
+        return redirect(back, flash=f"Deleted {plural(len(removed), 'avatar')}.")
+    raise ValidationFailed("action: download, move or delete", field="action")
 
 
 @router.get("/projects/{project_id}/generating")
@@ -118,8 +184,7 @@ def avatar_card(request: Request, user: WebUser, database: DatabaseDep, file_url
         _, counts = avatars_service.newest_by_project(session=session, project_ids=[avatar.project_id],
                                                       limit_per_project=0)
     return render(request, "partials/new_avatar.html", {
-        "avatar": avatar, "avatar_count": counts.get(avatar.project_id, 0), "file_url": file_urls,
-        "source_labels": choices.SOURCE_LABELS})
+        "avatar": avatar, "avatar_count": counts.get(avatar.project_id, 0), **card_context(file_urls)})
 
 
 @router.post("/avatars/{avatar_id}/favorite")
@@ -129,8 +194,7 @@ def toggle_favorite(avatar_id: str, request: Request, user: VerifiedUser, databa
         avatar = avatars_service.get_owned(session=session, user_id=user.id, avatar_id=avatar_id)
         avatar = avatars_service.update_owned(session=session, user_id=user.id, avatar_id=avatar_id,
                                               changes={"favorite": not avatar.favorite})
-    return render(request, "partials/avatar_card.html", {"avatar": avatar, "file_url": file_urls,
-                                                         "source_labels": choices.SOURCE_LABELS})
+    return render(request, "partials/avatar_card.html", {"avatar": avatar, **card_context(file_urls)})
 
 
 @router.post("/avatars/delete")

@@ -21,7 +21,7 @@ def project_ids(client, user: dict, project_id: str) -> list[str]:
 def test_a_selection_downloads_as_a_zip_in_the_order_asked(client, user, project):
     avatars = [create_avatar(client, user, project["id"], name=name) for name in ("Ann", "Bo", "Cy", "Di")]
     chosen = [avatars[2], avatars[0], avatars[3]]
-    response = client.post(f"{API}/avatars/bulk-download", json={"avatarIds": [a["id"] for a in chosen]},
+    response = client.post(f"{API}/bulk/avatars/download", json={"avatarIds": [a["id"] for a in chosen]},
                            headers=user["headers"])
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == "application/zip"
@@ -35,14 +35,14 @@ def test_a_selection_downloads_as_a_zip_in_the_order_asked(client, user, project
         assert archive.read(entry["file"]) == client.get(avatar["baseImageUrl"]).content
 
 
-@pytest.mark.parametrize("path", ["bulk-download", "move", "bulk-delete"])
+@pytest.mark.parametrize("path", ["download", "move", "delete"])
 def test_one_avatar_not_the_callers_is_a_404_that_changes_nothing(client, user, project, files_dir, path):
     mine = create_avatar(client, user, project["id"])
     stranger = register(client)
     theirs = create_avatar(client, stranger, create_project(client, stranger["headers"])["id"])
     target = create_project(client, user["headers"], name="Target")
     before = snapshot(client, user, files_dir)
-    response = client.post(f"{API}/avatars/{path}", json={"avatarIds": [mine["id"], theirs["id"]],
+    response = client.post(f"{API}/bulk/avatars/{path}", json={"avatarIds": [mine["id"], theirs["id"]],
                                                           "projectId": target["id"]}, headers=user["headers"])
     assert response.status_code == 404 and response.json()["error"]["code"] == "NOT_FOUND"
     assert snapshot(client, user, files_dir) == before
@@ -51,8 +51,9 @@ def test_one_avatar_not_the_callers_is_a_404_that_changes_nothing(client, user, 
 
 @pytest.mark.parametrize("body", [{"avatarIds": []}, {"avatarIds": ["x"] * 101}, {"avatarIds": "abc"}, {}])
 def test_a_bad_selection_is_a_400(client, user, body):
-    for path in ("bulk-download", "move", "bulk-delete"):
-        response = client.post(f"{API}/avatars/{path}", json={"projectId": "p", **body}, headers=user["headers"])
+    for path in ("download", "move", "delete"):
+        response = client.post(f"{API}/bulk/avatars/{path}", json={"projectId": "p", **body},
+                               headers=user["headers"])
         assert response.status_code == 400, (path, body, response.text)
 
 
@@ -61,8 +62,8 @@ def test_move_to_another_project_while_work_made_from_one_keeps_going(client, us
     target = create_project(client, user["headers"], name="Target")
     queued = from_reference(client, user["headers"], project["id"], avatarId=avatars[0]["id"], **FIELDS)
     moving = [avatars[0]["id"], avatars[1]["id"]]
-    response = client.post(f"{API}/avatars/move", json={"avatarIds": moving + moving[:1], "projectId": target["id"]},
-                           headers=user["headers"])
+    response = client.post(f"{API}/bulk/avatars/move", headers=user["headers"],
+                           json={"avatarIds": moving + moving[:1], "projectId": target["id"]})
     assert response.status_code == 200, response.text
     assert response.json() == {"moved": 2, "projectId": target["id"]}
     assert project_ids(client, user, target["id"]) == sorted(moving)
@@ -71,7 +72,7 @@ def test_move_to_another_project_while_work_made_from_one_keeps_going(client, us
     assert generation["status"] == "pending" and generation["projectId"] == project["id"]
     stranger = register(client)
     theirs = create_project(client, stranger["headers"])
-    refused = client.post(f"{API}/avatars/move", json={"avatarIds": moving, "projectId": theirs["id"]},
+    refused = client.post(f"{API}/bulk/avatars/move", json={"avatarIds": moving, "projectId": theirs["id"]},
                           headers=user["headers"])
     assert refused.status_code == 404 and project_ids(client, user, target["id"]) == sorted(moving)
 
@@ -81,7 +82,7 @@ def test_bulk_delete_removes_files_gives_storage_back_and_cancels_work_from_them
     before = snapshot(client, user, files_dir)
     doomed = [create_avatar(client, user, project["id"], name=name) for name in ("Ann", "Bo")]
     queued = from_reference(client, user["headers"], project["id"], avatarId=doomed[0]["id"], **FIELDS)
-    response = client.post(f"{API}/avatars/bulk-delete", json={"avatarIds": [a["id"] for a in doomed]},
+    response = client.post(f"{API}/bulk/avatars/delete", json={"avatarIds": [a["id"] for a in doomed]},
                            headers=user["headers"])
     assert response.status_code == 204, response.text
     assert project_ids(client, user, project["id"]) == [kept["id"]]

@@ -48,7 +48,9 @@ FILE_REFUSALS = [
 ]
 FORM_REFUSALS = [
     Refusal("file limit + 1 byte", lambda: with_image(b"\xff\xd8\xff\xe0" + b"\0" * (LIMIT - 3)), 413,
-            "PAYLOAD_TOO_LARGE", "image", "image: larger than the limit of 10,485,760 bytes"),
+            "PAYLOAD_TOO_LARGE", "image", "The file is over 10 MB; the largest accepted is 10 MB."),
+    Refusal("a file of 14.2 MB", lambda: with_image(b"\xff\xd8\xff\xe0" + b"\0" * int(14.2 * 2**20)), 413,
+            "PAYLOAD_TOO_LARGE", "image", "The file is 14.2 MB; the largest accepted is 10 MB."),
     Refusal("no image part", lambda: multipart([("name", None, "Portrait")]), 400, "VALIDATION_ERROR", "image"),
     Refusal("image sent as 'file'", lambda: multipart([("file", "a.jpg", jpeg(300, 300)), ("name", None, "Portrait")]),
             400, "VALIDATION_ERROR", "image"),
