@@ -104,8 +104,10 @@ def worker(
     database = Database.for_jobs(settings, workers=concurrency)
     runtime = build_runtime(settings, database, workers=concurrency)
     stop = threading.Event()
-    for signal_number in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signal_number, lambda *_: stop.set())
+    # SIGTERM and Ctrl+C everywhere; Ctrl+Break too on Windows, whose consoles have no other way to stop a process.
+    for name in ("SIGTERM", "SIGINT", "SIGBREAK"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), lambda *_: stop.set())
     runtime.start()
     wake_ups = "Redis" if settings.redis_url else f"polling every {settings.worker_poll_seconds:g} s"
     console.print(f"Worker running {concurrency} jobs at a time (database: {settings.engine_label}, "
