@@ -64,22 +64,45 @@ def serve(
     workers: Annotated[int | None, typer.Option(help="In-process job workers (default AVATAR_WORKERS, 2).")] = None,
     no_worker: Annotated[bool, typer.Option("--no-worker", help="Run no job worker in this process.")] = False,
 ) -> None:
-    """Migrate the database (under a lock) and serve the API and web app."""
-    import uvicorn
-
-    from avatar_creator import logs
-    from avatar_creator.app import create_app
-
+    """Migrate the database (under a lock), seed the catalogue if it needs it, and serve the API and web app."""
     overrides: dict[str, object] = {}
     if no_worker:
         overrides["workers"] = 0
     elif workers is not None:
         overrides["workers"] = workers
-    settings = _settings(**overrides)
+    _start(_settings(**overrides), host=host, port=port, guide=False)
+
+
+@app.command()
+def run(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Migrate, seed and serve with workers, saying each step: the one command to start on any OS."""
+    _start(_settings(), host=host, port=port, guide=True)
+
+
+def _start(settings: Settings, *, host: str, port: int, guide: bool) -> None:
+    """Migrate, seed the catalogue (idempotent: presets, persona examples, missing previews) and serve."""
+    import uvicorn
+
+    from avatar_creator import logs
+    from avatar_creator.app import create_app
+
     logs.configure(settings.log_level)
+    if guide:
+        console.print(f"Migrating the database ({settings.engine_label})...", highlight=False)
     _migrate(settings)
+    if guide:
+        console.print("Seeding the catalogue (presets and persona examples; missing previews are drawn in the "
+                      "background)...", highlight=False)
+    report = _seed_at_start(settings)
     console.print(f"Avatar Creator on http://{host}:{port}  (database: {settings.engine_label}, "
-                  f"provider: {settings.provider}, workers: {settings.workers})", highlight=False)
+                  f"provider: {settings.provider}, workers: {settings.workers}, "
+                  f"catalogue: {report.presets.total} presets)", highlight=False, soft_wrap=True)
+    if guide:
+        url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
+        console.print(f"Serving. Open [bold]{url}[/bold] in your browser (Ctrl+C stops).", highlight=False)
     # Only the trusted proxies may name the client through X-Forwarded-For (uvicorn itself would trust 127.0.0.1).
     uvicorn.run(create_app(settings), host=host, port=port, log_config=None, timeout_graceful_shutdown=10,
                 proxy_headers=bool(settings.trusted_proxies), forwarded_allow_ips=settings.trusted_proxies or None)
@@ -141,6 +164,19 @@ def seed(
         console.print(f"[red]Preview of {slug} not drawn:[/red] {reason}", highlight=False)
     if report.failed:
         raise typer.Exit(1)
+
+
+def _seed_at_start(settings: Settings):
+    """The catalogue's rows before serving; previews that are missing are drawn offline meanwhile."""
+    from avatar_creator.catalog.seeding import seed_in_background
+    from avatar_creator.providers.offline import OfflineProvider
+
+    def drawn(report) -> None:  # quiet when all went well: the URL to open stays the last line of a first start
+        for slug, reason in report.failed.items():
+            console.print(f"[yellow]Preview of {slug} not drawn:[/yellow] {reason}", highlight=False)
+
+    return seed_in_background(_database(settings), previews_dir=settings.previews_dir, provider=OfflineProvider(),
+                              on_drawn=drawn)
 
 
 def _seed(settings: Settings, *, redraw: bool):
