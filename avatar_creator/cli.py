@@ -20,6 +20,8 @@ app.add_typer(users_app, name="users")
 app.add_typer(credits_app, name="credits")
 storage_app = typer.Typer(help="Check stored files against the database.", no_args_is_help=True)
 app.add_typer(storage_app, name="storage")
+db_app = typer.Typer(help="Move the database.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
 console = Console()
 
 
@@ -352,6 +354,52 @@ def storage_sweep(
                   f"{len(report.missing_files)} missing files, {report.recent_unreferenced} recent files spared.")
     if len(report.orphan_files) > len(report.removed) or report.missing_files:
         raise typer.Exit(1)
+
+
+@db_app.command("copy")
+def db_copy(
+    to: Annotated[str, typer.Option("--to", help="The empty PostgreSQL database to fill: "
+                                                 "postgresql+psycopg://user:pass@host/db (migrated first).")],
+    batch_size: Annotated[int, typer.Option(min=1, max=100_000, help="Rows per INSERT batch.")] = 1000,
+) -> None:
+    """Copy this service's database (AVATAR_DATABASE_URL, the embedded SQLite file by default) into an empty
+    PostgreSQL database, in one transaction, and verify it; stop every serve and worker first."""
+    from sqlalchemy.engine import make_url
+
+    from avatar_creator.db import MIGRATION_TIMEOUTS, make_engine
+    from avatar_creator.db_copy import CopyMismatch, CopyRefused, copy_database
+
+    settings = _settings()
+    if not to.startswith("postgresql"):
+        console.print("[red]Refused:[/red] --to must be a PostgreSQL URL (postgresql+psycopg://user:pass@host/db).",
+                      highlight=False)
+        raise typer.Exit(2)
+    target_label = make_url(to).render_as_string(hide_password=True)
+    console.print(f"Migrating the source ({settings.engine_label}) and the target ({target_label})...",
+                  highlight=False)
+    _migrate(settings)
+    _migrate(settings.model_copy(update={"database_url": to}))
+    source = make_engine(settings.resolved_database_url, pool_size=1, timeouts=MIGRATION_TIMEOUTS)
+    target = make_engine(to, pool_size=1, timeouts=MIGRATION_TIMEOUTS)
+    console.print("Copying, in one transaction:", highlight=False)
+    try:
+        report = copy_database(source=source, target=target, batch_size=batch_size,
+                               on_table=lambda name, rows: console.print(f"  {name}: {rows} rows", highlight=False))
+    except CopyRefused as error:
+        console.print(f"[red]Refused:[/red] {error}. Nothing was written.", highlight=False)
+        raise typer.Exit(1) from None
+    except CopyMismatch as error:
+        console.print(f"[red]The copy did not match its source and was rolled back:[/red] {error}", highlight=False)
+        raise typer.Exit(1) from None
+    finally:
+        source.dispose()
+        target.dispose()
+    for sequence, value in report.sequences.items():
+        console.print(f"  sequence {sequence} continues after {value}", highlight=False)
+    console.print(f"[green]Copied and verified:[/green] {sum(report.rows.values())} rows in {len(report.rows)} tables, "
+                  f"row counts equal; {report.users_checked} users' balances equal in both and to their ledgers.\n"
+                  f"Next: set AVATAR_DATABASE_URL={target_label} (with its password) on every host and start "
+                  "serve again; the files stay where they are (AVATAR_DATA_DIR).", highlight=False, soft_wrap=True)
 
 
 def main() -> None:
