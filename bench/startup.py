@@ -2,6 +2,10 @@
 background) and on a second start of the same folder (nothing to do), on SQLite and PostgreSQL: seconds from the
 process's start until `/health` answers. Prints, and writes bench/results/startup.json.
 
+Also, in this process, what seeding adds to the start path (the catalogue's rows, fresh and already there) and what
+the background thread then spends drawing the previews: these hold their meaning on a busy machine, where the wall
+times above mostly measure the machine.
+
 Run from the repository root: ``python bench/startup.py [--runs 3]``.
 """
 
@@ -37,6 +41,34 @@ def start_seconds(data_dir: str, database_url: str | None, port: int) -> float:
         process.wait(timeout=30)
 
 
+def seeding_seconds(data_dir: str) -> dict[str, float]:
+    """Seeding's own cost on a fresh SQLite database: rows (start path), rows again, previews (background)."""
+    from avatar_creator.catalog.seeding import draw_previews, seed_rows
+    from avatar_creator.db import Database, make_engine
+    from avatar_creator.migrations import upgrade
+    from avatar_creator.providers.offline import OfflineProvider
+
+    url = f"sqlite:///{data_dir}/seed.db"
+    engine = make_engine(url, pool_size=1)
+    upgrade(engine)
+    engine.dispose()
+    database = Database(url, pool_size=2)
+    try:
+        started = time.perf_counter()
+        report = seed_rows(database)
+        rows_fresh = time.perf_counter() - started
+        started = time.perf_counter()
+        seed_rows(database)
+        rows_again = time.perf_counter() - started
+        started = time.perf_counter()
+        draw_previews(database, report, previews_dir=Path(data_dir) / "previews", provider=OfflineProvider())
+        drawing = time.perf_counter() - started
+    finally:
+        database.dispose()
+    return {"rows_fresh_s": round(rows_fresh, 3), "rows_again_s": round(rows_again, 3),
+            "previews_drawn_in_background_s": round(drawing, 3), "previews": len(report.drawn)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=3)
@@ -55,6 +87,12 @@ def main() -> None:
                             "second_start_median_s": round(statistics.median(again), 3)}
         print(f"{backend:9} fresh data folder {results[backend]['fresh_median_s']:.2f} s (median of {args.runs}: "
               f"migrate, seed), second start {results[backend]['second_start_median_s']:.2f} s")
+    with tempfile.TemporaryDirectory(prefix="avatar-bench-") as data_dir:
+        results["seeding"] = seeding_seconds(data_dir)
+    seeding = results["seeding"]
+    print(f"seeding  rows on the start path {seeding['rows_fresh_s'] * 1000:.0f} ms fresh, "
+          f"{seeding['rows_again_s'] * 1000:.0f} ms when already seeded; {seeding['previews']} previews drawn in the "
+          f"background in {seeding['previews_drawn_in_background_s']:.2f} s")
     print(f"wrote {write_results('startup', results)}")
 
 
