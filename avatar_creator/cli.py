@@ -396,8 +396,14 @@ def db_copy(
         target.dispose()
     for sequence, value in report.sequences.items():
         console.print(f"  sequence {sequence} continues after {value}", highlight=False)
+    shown = 20  # enough to recognise the accounts; the check covers all of them
+    console.print("Balances (each equal in both databases and to the sum of its ledger):", highlight=False)
+    for email, balance in list(report.balances.items())[:shown]:
+        console.print(f"  {email}: {balance}", highlight=False)
+    if len(report.balances) > shown:
+        console.print(f"  ... and {len(report.balances) - shown} more", highlight=False)
     console.print(f"[green]Copied and verified:[/green] {sum(report.rows.values())} rows in {len(report.rows)} tables, "
-                  f"row counts equal; {report.users_checked} users' balances equal in both and to their ledgers.\n"
+                  f"row counts equal; {len(report.balances)} users' balances equal in both and to their ledgers.\n"
                   f"Next: set AVATAR_DATABASE_URL={target_label} (with its password) on every host and start "
                   "serve again; the files stay where they are (AVATAR_DATA_DIR).", highlight=False, soft_wrap=True)
 

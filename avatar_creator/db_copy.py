@@ -29,7 +29,7 @@ class CopyMismatch(Exception):
 @dataclass
 class CopyReport:
     rows: dict[str, int] = field(default_factory=dict)  # table -> rows copied (and counted in both databases)
-    users_checked: int = 0
+    balances: dict[str, int] = field(default_factory=dict)  # user email -> balance, equal in both and to the ledger
     sequences: dict[str, int] = field(default_factory=dict)  # sequence -> the value it now starts after
 
 
@@ -54,7 +54,7 @@ def copy_database(*, source: Engine, target: Engine, batch_size: int = 1000,
             report.rows[table.name] = _copy_table(reader, writer, table, batch_size)
             on_table(table.name, report.rows[table.name])
         report.sequences = _advance_sequences(writer)
-        report.users_checked = _verify(reader, writer, report)
+        report.balances = _verify(reader, writer, report)
     return report
 
 
@@ -99,30 +99,30 @@ def _advance_sequences(writer: Connection) -> dict[str, int]:
     return moved
 
 
-def _verify(reader: Connection, writer: Connection, report: CopyReport) -> int:
-    """Rows per table and every user's balance and ledger sum, target against source; returns the users checked."""
+def _verify(reader: Connection, writer: Connection, report: CopyReport) -> dict[str, int]:
+    """Rows per table and every user's balance and ledger sum, target against source; returns each email's balance."""
     problems = []
     for table in tables():
         counts = [connection.scalar(select(func.count()).select_from(table)) for connection in (reader, writer)]
         if not counts[0] == counts[1] == report.rows[table.name]:
             problems.append(f"{table.name}: {counts[0]} rows in the source, {counts[1]} in the target")
     books = [_balances(connection) for connection in (reader, writer)]
-    for user_id, (balance, ledger_sum) in books[0].items():
-        if books[1].get(user_id) != (balance, ledger_sum):
-            problems.append(f"user {user_id}: balance and ledger {books[1].get(user_id)} in the target, "
+    for email, (balance, ledger_sum) in books[0].items():
+        if books[1].get(email) != (balance, ledger_sum):
+            problems.append(f"{email}: balance and ledger sum {books[1].get(email)} in the target, "
                             f"{(balance, ledger_sum)} in the source")
         elif balance != ledger_sum:
-            problems.append(f"user {user_id}: balance {balance} is not the sum of its ledger ({ledger_sum})")
+            problems.append(f"{email}: balance {balance} is not the sum of the ledger ({ledger_sum})")
     if problems:
         raise CopyMismatch("; ".join(problems))
-    return len(books[0])
+    return {email: balance for email, (balance, _sum) in books[0].items()}
 
 
 def _balances(connection: Connection) -> dict[str, tuple[int, int]]:
-    """Each user's ``(credit_balance, sum of their ledger rows)``."""
+    """Each user's ``(credit_balance, sum of their ledger rows)``, by email."""
     users, ledger = (Base.metadata.tables[name] for name in ("users", "credit_transactions"))
     sums = (select(ledger.c.user_id, func.sum(ledger.c.amount).label("total"))
             .group_by(ledger.c.user_id).subquery())
-    rows = connection.execute(select(users.c.id, users.c.credit_balance, func.coalesce(sums.c.total, 0))
-                              .outerjoin(sums, sums.c.user_id == users.c.id))
-    return {user_id: (balance, int(total)) for user_id, balance, total in rows}
+    rows = connection.execute(select(users.c.email, users.c.credit_balance, func.coalesce(sums.c.total, 0))
+                              .outerjoin(sums, sums.c.user_id == users.c.id).order_by(users.c.email))
+    return {email: (balance, int(total)) for email, balance, total in rows}

@@ -112,6 +112,8 @@ def test_a_sqlite_database_moves_into_postgresql_and_serve_shows_the_same(tmp_pa
     copied = db_copy(tmp_path, source_url, "--to", target_url, "--batch-size", "2")
     assert copied.returncode == 0, copied.stdout + copied.stderr
     assert "Copied and verified" in copied.stdout and "2 users' balances equal" in copied.stdout
+    for user, seen in zip(users, before, strict=True):
+        assert f"{user['user']['email']}: {seen['me']['data']['user']['creditBalance']}" in copied.stdout
     assert rows(target_url) == original  # every table, row for row, ids and ledger included
 
     env = service_env(tmp_path / "data", target_url, secret_key=TEST_SECRET)
