@@ -91,23 +91,31 @@ def _start(settings: Settings, *, host: str, port: int, guide: bool) -> None:
     from avatar_creator import logs
     from avatar_creator.app import create_app
 
+    def say(text: str) -> None:
+        if guide:
+            console.print(text, highlight=False, soft_wrap=True)
+
     logs.configure(settings.log_level)
-    if guide:
-        console.print(f"Migrating the database ({settings.engine_label})...", highlight=False)
+    say(f"Migrating the database ({settings.engine_label})...")
     _migrate(settings)
-    if guide:
-        console.print("Seeding the catalogue (presets and persona examples; missing previews are drawn in the "
-                      "background)...", highlight=False)
+    say("Seeding the catalogue (presets and persona examples; missing previews are drawn in the background)...")
     report = _seed_at_start(settings)
     console.print(f"Avatar Creator on http://{host}:{port}  (database: {settings.engine_label}, "
                   f"provider: {settings.provider}, workers: {settings.workers}, "
                   f"catalogue: {report.presets.total} presets)", highlight=False, soft_wrap=True)
-    if guide:
-        url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
-        console.print(f"Serving. Open [bold]{url}[/bold] in your browser (Ctrl+C stops).", highlight=False)
+    url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
     # Only the trusted proxies may name the client through X-Forwarded-For (uvicorn itself would trust 127.0.0.1).
-    uvicorn.run(create_app(settings), host=host, port=port, log_config=None, timeout_graceful_shutdown=10,
-                proxy_headers=bool(settings.trusted_proxies), forwarded_allow_ips=settings.trusted_proxies or None)
+    config = uvicorn.Config(create_app(settings), host=host, port=port, log_config=None, timeout_graceful_shutdown=10,
+                            proxy_headers=bool(settings.trusted_proxies),
+                            forwarded_allow_ips=settings.trusted_proxies or None)
+
+    class Server(uvicorn.Server):
+        async def startup(self, sockets=None) -> None:
+            await super().startup(sockets)
+            if self.started:  # listening: the URL to open is the last line of a start
+                say(f"Serving. Open {url} in your browser (Ctrl+C stops).")
+
+    Server(config).run()
 
 
 @app.command()

@@ -48,7 +48,8 @@ def test_serve_on_a_fresh_data_folder_has_every_preset_with_a_loadable_preview(t
 
     # `run` on the same folder: each step said, the URL to open last; the catalogue is as it was (same ids and
     # preview versions: nothing drawn again).
-    again = ServiceProcess(["run", "--port", str(port)], env, tmp_path / "run.log").start()
+    again = ServiceProcess(["run", "--port", str(port)], {**env, "AVATAR_LOG_LEVEL": "INFO"}, tmp_path / "run.log")
+    again.start()
     try:
         wait_until_serving(base_url, again)
         assert catalogue(base_url) == (presets, personas)
@@ -56,6 +57,6 @@ def test_serve_on_a_fresh_data_folder_has_every_preset_with_a_loadable_preview(t
         again.stop()
     assert {path.name: path.stat().st_mtime_ns for path in (tmp_path / "data" / "previews").iterdir()} == drawn
     said = (tmp_path / "run.log").read_text()
-    steps = ["Migrating the database", "Seeding the catalogue", f"Open {base_url}"]
+    steps = ["Migrating the database", "Seeding the catalogue", "Uvicorn running on", f"Open {base_url}"]
     positions = [said.find(step) for step in steps]
     assert -1 not in positions and positions == sorted(positions), said
