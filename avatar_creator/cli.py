@@ -99,13 +99,14 @@ def _start(settings: Settings, *, host: str, port: int, guide: bool) -> None:
     say(f"Migrating the database ({settings.engine_label})...")
     _migrate(settings)
     say("Seeding the catalogue (presets and persona examples; missing previews are drawn in the background)...")
-    report = _seed_at_start(settings)
+    report = _seed_rows(settings)
     console.print(f"Avatar Creator on http://{host}:{port}  (database: {settings.engine_label}, "
                   f"provider: {settings.provider}, workers: {settings.workers}, "
                   f"catalogue: {report.presets.total} presets)", highlight=False, soft_wrap=True)
     url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
+    app = create_app(settings, on_started=_draw_previews_when_started(settings, report))
     # Only the trusted proxies may name the client through X-Forwarded-For (uvicorn itself would trust 127.0.0.1).
-    config = uvicorn.Config(create_app(settings), host=host, port=port, log_config=None, timeout_graceful_shutdown=10,
+    config = uvicorn.Config(app, host=host, port=port, log_config=None, timeout_graceful_shutdown=10,
                             proxy_headers=bool(settings.trusted_proxies),
                             forwarded_allow_ips=settings.trusted_proxies or None)
 
@@ -176,17 +177,28 @@ def seed(
         raise typer.Exit(1)
 
 
-def _seed_at_start(settings: Settings):
-    """The catalogue's rows before serving; previews that are missing are drawn offline meanwhile."""
-    from avatar_creator.catalog.seeding import seed_in_background
+def _seed_rows(settings: Settings):
+    """The catalogue's rows, before serving (milliseconds); its database is gone before the app opens its own."""
+    from avatar_creator.catalog.seeding import seed_rows
+
+    database = _database(settings)
+    try:
+        return seed_rows(database)
+    finally:
+        database.dispose()
+
+
+def _draw_previews_when_started(settings: Settings, report):
+    """``create_app``'s ``on_started``: draw the missing previews offline in the background."""
+    from avatar_creator.catalog.seeding import draw_in_background
     from avatar_creator.providers.offline import OfflineProvider
 
-    def drawn(report) -> None:  # quiet when all went well: the URL to open stays the last line of a first start
+    def drawn(report) -> None:  # quiet when all went well: the URL to open stays the last line of a start
         for slug, reason in report.failed.items():
             console.print(f"[yellow]Preview of {slug} not drawn:[/yellow] {reason}", highlight=False)
 
-    return seed_in_background(_database(settings), previews_dir=settings.previews_dir, provider=OfflineProvider(),
-                              on_drawn=drawn)
+    return lambda database: draw_in_background(database, report, previews_dir=settings.previews_dir,
+                                               provider=OfflineProvider(), on_drawn=drawn)
 
 
 def _seed(settings: Settings, *, redraw: bool):

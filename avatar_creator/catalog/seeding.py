@@ -1,8 +1,8 @@
 """Seed the catalogue: upsert presets and persona examples, then draw the previews that are missing or stale.
 
 Previews are drawn outside any transaction (a remote provider may take seconds each); each is recorded in its own
-short one. Run by ``avatar-creator seed`` and at ``serve`` start (rows first, previews then drawn in the
-background, so start-up does not wait for them); safe to run from several processes at once.
+short one. Run by ``avatar-creator seed`` and at ``serve`` start (the rows before serving, the previews then drawn
+in the background, so start-up does not wait for them); safe to run from several processes at once.
 """
 
 from __future__ import annotations
@@ -42,23 +42,22 @@ def seed_catalog(database: Database, *, previews_dir: Path, provider: Provider, 
     return report
 
 
-def seed_in_background(database: Database, *, previews_dir: Path, provider: Provider,
-                       on_drawn: Callable[[SeedReport], None]) -> SeedReport:
-    """Seed the rows now and draw the missing previews in a daemon thread, which then calls ``on_drawn`` and
-    disposes ``database``: start-up waits for the rows alone (drawing 31 previews takes a second or more)."""
-    report = seed_rows(database)
+def draw_in_background(database: Database, report: SeedReport, *, previews_dir: Path, provider: Provider,
+                       on_drawn: Callable[[SeedReport], None]) -> None:
+    """Draw the missing previews in a daemon thread, then call ``on_drawn``: start-up waits for the rows alone
+    (``seed_rows``), not for 31 drawings.
 
+    ``database`` is the serving app's own pool: a second engine's connection in the serving process kept its events
+    watcher from seeing rows another process wrote to the same SQLite file.
+    """
     def draw() -> None:
         try:
             draw_previews(database, report, previews_dir=previews_dir, provider=provider)
             on_drawn(report)
         except Exception:  # nobody to raise to from here; the next start draws what is still missing
             log.exception("drawing the catalogue's previews failed")
-        finally:
-            database.dispose()
 
     threading.Thread(target=draw, name="catalogue-previews", daemon=True).start()
-    return report
 
 
 def seed_rows(database: Database) -> SeedReport:
