@@ -119,7 +119,7 @@ def project_page_response(request: Request, *, database: Database, settings: Set
         "max_upload_mb": settings.max_upload_bytes // (1024 * 1024), "max_upload_bytes": settings.max_upload_bytes,
         "genders": choices.GENDERS, "age_ranges": choices.AGE_RANGES, **gallery, **panel, "errors": errors or {},
         "values": {}, **context,
-    }, user=user, status_code=status_code, page_url=f"/projects/{project_id}", toasts=forms.toasts(errors or {}))
+    }, user=user, status_code=status_code, page_url=f"/projects/{project_id}")  # errors show inline, not as toasts
 
 
 @router.get("/projects/{project_id}")
@@ -236,8 +236,7 @@ def _generate_page(request: Request, *, database: Database, settings: Settings, 
         "variations": choices.VARIATIONS, "sizes": choices.SIZES, "genders": choices.GENDERS,
         "age_ranges": choices.AGE_RANGES, "visual_fields": choices.VISUAL_TEXT_FIELDS,
         "providers": _provider_choices(provider_names),
-    }, user=user, status_code=status_code, page_url=f"/projects/{project_id}/generate",
-        toasts=forms.toasts(errors or {}))
+    }, user=user, status_code=status_code, page_url=f"/projects/{project_id}/generate")  # errors show inline only
 
 
 @router.get("/projects/{project_id}/generate")

@@ -69,4 +69,4 @@ def _check_csrf(request: Request, fields: dict[str, str]) -> None:
 
 def _refused(request: Request, errors: dict[str, str], status_code: int) -> Response:
     return render(request, "partials/upload_result.html", {"avatar": None, "slots": SLOTS, "errors": errors},
-                  status_code=status_code, toasts=forms.toasts(errors))
+                  status_code=status_code)  # each message in its slot, not again in a toast

@@ -62,7 +62,7 @@
     form.querySelector("[data-cost-reason]").hidden = !short;
   }
 
-  // Upload: a dropped or picked file is previewed before it is sent; the name defaults to the file's.
+  // Upload: a dropped or picked file is previewed before it is sent; the name follows the file's until it is edited.
   function showPreview(zone, file) {
     var img = zone.querySelector("[data-preview]");
     if (img.dataset.url) URL.revokeObjectURL(img.dataset.url);
@@ -72,12 +72,44 @@
     zone.querySelector("[data-file-name]").textContent = file.name + " · " + Math.ceil(file.size / 1024) + " KB";
     var form = zone.closest("form");
     var name = form && form.querySelector("input[name=name]");
-    if (name && !name.value) name.value = file.name.replace(/\.[^.]+$/, "").slice(0, 100);
+    if (name && (!name.value || name.value === name.dataset.fromFile)) {
+      name.value = name.dataset.fromFile = file.name.replace(/\.[^.]+$/, "").slice(0, 100);
+    }
+  }
+
+  // The server's words too (request_limits.file_too_large); MB are 2^20 bytes, as AVATAR_MAX_UPLOAD_BYTES counts.
+  function megabytes(size) { return (size / 1048576).toFixed(1).replace(/\.0$/, "") + " MB"; }
+
+  function tooLarge(file, limit) {
+    var largest = megabytes(limit);
+    var stated = file.size > limit ? megabytes(file.size) : largest;
+    return "The file is " + (stated === largest ? "over " : "") + stated + "; the largest accepted is " + largest + ".";
+  }
+
+  function resetProgress(root) {
+    root.querySelectorAll("[data-upload-progress]").forEach(function (bar) { bar.hidden = true; bar.value = 0; });
+  }
+
+  // A file over the limit is refused here, before a byte is sent: its message in the field's slot, the choice undone.
+  function accept(zone, input, file) {
+    var form = zone.closest("form");
+    var limit = Number(form && form.dataset.maxBytes);
+    var slot = document.getElementById(input.id + "-error");
+    if (slot) slot.textContent = "";
+    resetProgress(form || zone);
+    if (limit && file.size > limit) {
+      if (slot) slot.textContent = tooLarge(file, limit);
+      input.value = "";
+      zone.classList.remove("has-file");
+      zone.querySelector("[data-file-name]").textContent = "";
+      return;
+    }
+    showPreview(zone, file);
   }
 
   function initDropzone(zone) {
     var input = zone.querySelector("input[type=file]");
-    input.addEventListener("change", function () { if (input.files[0]) showPreview(zone, input.files[0]); });
+    input.addEventListener("change", function () { if (input.files[0]) accept(zone, input, input.files[0]); });
     ["dragenter", "dragover"].forEach(function (type) {
       zone.addEventListener(type, function (event) { event.preventDefault(); zone.classList.add("dragging"); });
     });
@@ -88,7 +120,7 @@
       event.preventDefault();
       if (!event.dataTransfer.files.length) return;
       input.files = event.dataTransfer.files;
-      showPreview(zone, input.files[0]);
+      accept(zone, input, input.files[0]);
     });
   }
 
@@ -98,6 +130,11 @@
       bar.hidden = false;
       bar.value = Math.round((event.detail.loaded / event.detail.total) * 100);
     }
+  });
+
+  // A refused upload starts its bar again from nothing.
+  document.addEventListener("htmx:afterRequest", function (event) {
+    if (!event.detail.successful && event.target.querySelectorAll) resetProgress(event.target);
   });
 
   // htmx hands onLoad the new element itself, which querySelectorAll alone would skip.
@@ -153,7 +190,8 @@
     form.reset();
     form.querySelectorAll("[data-dropzone]").forEach(function (zone) { zone.classList.remove("has-file"); });
     form.querySelectorAll("[data-file-name]").forEach(function (el) { el.textContent = ""; });
-    form.querySelectorAll("[data-upload-progress]").forEach(function (bar) { bar.hidden = true; bar.value = 0; });
+    resetProgress(form);
+    form.querySelectorAll("input[name=name]").forEach(function (name) { delete name.dataset.fromFile; });
     dialog.close();
   });
 

@@ -120,11 +120,58 @@
     refreshSelection();
   });
 
+  // Finished cards of the Generating panel can be dismissed. The choice lives in sessionStorage: it is how this tab
+  // looks, not data (the work stays in GET …/generations), and the panel forgets such cards within the hour anyway.
+  var DISMISSED = "dismissedGenerations";
+
+  function dismissed() {
+    try { return JSON.parse(sessionStorage.getItem(DISMISSED) || "[]"); } catch (error) { return []; }
+  }
+
+  function dismiss(ids) {
+    sessionStorage.setItem(DISMISSED, JSON.stringify(dismissed().concat(ids).slice(-200)));
+    hideDismissed();
+  }
+
+  function hideDismissed() {
+    var panel = document.getElementById("generating");
+    if (!panel) return;
+    var gone = dismissed();
+    var cards = Array.from(panel.querySelectorAll(".generation-card"));
+    cards.forEach(function (card) { card.hidden = gone.indexOf(card.id) !== -1; });
+    var left = cards.filter(function (card) { return !card.hidden; });
+    var head = panel.querySelector(".generating-head");
+    if (head) head.hidden = left.length === 0;
+    var count = panel.querySelector(".count");
+    if (count) count.textContent = left.length;
+    var clear = panel.querySelector("[data-dismiss-all]");
+    if (clear) clear.hidden = !left.some(function (card) { return card.hasAttribute("data-dismissable"); });
+  }
+
+  document.addEventListener("click", function (event) {
+    var one = event.target.closest && event.target.closest("[data-dismiss]");
+    if (one) {
+      var card = one.closest(".generation-card");
+      var next = card.nextElementSibling || card.previousElementSibling;
+      dismiss([card.id]);
+      var focusTo = next && !next.hidden && next.querySelector("button");
+      if (focusTo) focusTo.focus(); else document.getElementById("gallery-q").focus();
+      return;
+    }
+    if (event.target.closest && event.target.closest("[data-dismiss-all]")) {
+      dismiss(Array.from(document.querySelectorAll("#generating [data-dismissable]")).map(function (card) {
+        return card.id;
+      }));
+      document.getElementById("gallery-q").focus();
+    }
+  });
+
   document.addEventListener("change", function (event) {
     if (event.target.matches("[data-submit-on-change]")) event.target.form.requestSubmit();
   });
 
   document.addEventListener("DOMContentLoaded", function () {
-    if (window.htmx) htmx.onLoad(refreshSelection); else refreshSelection();
+    var ready = function () { refreshSelection(); hideDismissed(); };
+    if (window.htmx) htmx.onLoad(ready); else ready();
   });
 })();
