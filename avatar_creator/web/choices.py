@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from avatar_creator.avatars import attributes
-from avatar_creator.avatars.attributes import VisualFields
+from avatar_creator.avatars.attributes import AvatarFields, VisualFields
+from avatar_creator.providers.offline import palette
 
 
 def _options(name: str) -> tuple[tuple[str, str], ...]:
@@ -17,6 +18,15 @@ VISUAL_TEXT_FIELDS = tuple(
     (field.alias, field.title, tuple(field.examples or ()), attributes.max_length(name))
     for name, field in VisualFields.model_fields.items() if not attributes.choices(name)
 )
+# Fields whose common values the Generate page offers as one-click picks: colours as swatches (in the shades the
+# offline provider draws them), the rest as chips. Typing another value stays possible.
+_SHADES = {"skin_tone": palette.SKIN, "hair_color": palette.HAIR, "eye_color": palette.EYES}
+PICKS = {VisualFields.model_fields[name].alias: tuple(
+    (value, palette.lookup(value, _SHADES[name]) if name in _SHADES else None)
+    for value in VisualFields.model_fields[name].examples or ())
+    for name in ("skin_tone", "hair_color", "eye_color", "hair_style", "style")}
+_SETTING = AvatarFields.model_fields["setting"]
+SETTING = ("setting", _SETTING.title, tuple(_SETTING.examples or ()), attributes.max_length("setting"))
 
 # Image sizes the form offers (multiples of 16, as the API requires).
 SIZES = (("1024x1024", "Square, 1024 × 1024"), ("768x768", "Square, 768 × 768"), ("512x512", "Square, 512 × 512"),

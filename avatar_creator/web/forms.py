@@ -10,11 +10,13 @@ from pydantic_core import ErrorDetails
 
 from avatar_creator.avatars.attributes import ATTRIBUTE_NAMES, PERSONALITY, AvatarFields
 from avatar_creator.generation.schemas import GenerateIn
+from avatar_creator.generation.source_schemas import FromReferenceIn
 from avatar_creator.web import choices
 
 Model = TypeVar("Model", bound=BaseModel)
 FORM_LEVEL = "form"  # the key of an error about the whole form rather than one field
 # Every attribute but the personality, which the form takes as one comma-separated text (see ``parse_generate``).
+REFERENCE_AVATAR, REFERENCE_IMAGE = "reference_avatar_id", "reference_image"  # the Generate page's "from a photo"
 GENERATE_FIELDS = ("name", "prompt", "count", "seed", "provider",
                    *(AvatarFields.model_fields[name].alias for name in ATTRIBUTE_NAMES if name != PERSONALITY))
 
@@ -54,15 +56,19 @@ def parse(model: type[Model], form: Mapping, fields: tuple[str, ...]) -> tuple[M
     return validate(model, {name: form.get(name) for name in fields if form.get(name) not in (None, "")})
 
 
-def parse_generate(form: Mapping) -> tuple[GenerateIn | None, dict[str, str]]:
-    """The generate form as the API's ``GenerateIn``: the size choice gives width and height, traits are a list."""
+def parse_generate(form: Mapping, reference_avatar_id: str | None = None) -> tuple[GenerateIn | None, dict[str, str]]:
+    """The generate form as the API's ``GenerateIn`` (``FromReferenceIn`` when it starts from a photo): the size
+    choice gives width and height, traits are a list."""
     data = {name: form.get(name) for name in GENERATE_FIELDS if form.get(name) not in (None, "")}
+    if reference_avatar_id is not None:
+        data["avatarId"] = reference_avatar_id or None
     width, _, height = str(form.get("size") or choices.DEFAULT_SIZE).partition("x")
     data.update(width=width, height=height)
     traits = [trait.strip() for trait in str(form.get("personaPersonality") or "").split(",") if trait.strip()]
     if traits:
         data["personaPersonality"] = traits
-    return validate(GenerateIn, data, renamed={"width": "size", "height": "size"})
+    model = GenerateIn if reference_avatar_id is None else FromReferenceIn
+    return validate(model, data, renamed={"width": "size", "height": "size", "avatarId": REFERENCE_AVATAR})
 
 
 def toasts(errors: dict[str, str]) -> list[dict]:

@@ -6,16 +6,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, UploadFile
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from avatar_creator.auth.models import User
 from avatar_creator.avatars import bulk
 from avatar_creator.avatars import service as avatars_service
+from avatar_creator.avatars.attributes import AvatarFields
 from avatar_creator.avatars.downloads import archive_response
 from avatar_creator.avatars.models import SOURCE_TYPES
 from avatar_creator.avatars.schemas import MAX_SELECTION
+from avatar_creator.catalog import service as catalog_service
+from avatar_creator.catalog.models import PersonaExample
 from avatar_creator.credits import service as credits_service
 from avatar_creator.db import Database
 from avatar_creator.deps import (
@@ -31,6 +34,7 @@ from avatar_creator.errors import AppError, InsufficientCredits, ValidationFaile
 from avatar_creator.generation import requests
 from avatar_creator.generation import service as generation_service
 from avatar_creator.generation.pricing import costs
+from avatar_creator.generation.source_schemas import FromReferenceIn
 from avatar_creator.projects import service as projects_service
 from avatar_creator.settings import Settings
 from avatar_creator.signing import FileUrls
@@ -221,52 +225,85 @@ def _provider_choices(provider_names: set[str]) -> list[tuple[str, str]]:
     return [(name, name.capitalize()) for name in sorted(provider_names)]
 
 
+def _persona_fill(example: PersonaExample) -> dict[str, object]:
+    """A persona example as the generate form's field values, for its one-click fill."""
+    look = {AvatarFields.model_fields[name].alias or name: value
+            for name, value in example.suggested_attributes.items() if name in AvatarFields.model_fields and value}
+    return {"personaName": example.persona_name, "personaAge": example.persona_age,
+            "personaPersonality": ", ".join(example.persona_personality),
+            "personaBackground": example.persona_background, **look}
+
+
 def _generate_page(request: Request, *, database: Database, settings: Settings, provider_names: set[str], user: User,
-                   project_id: str, values: Mapping | None = None, errors: dict | None = None,
+                   project_id: str, file_urls: FileUrls, values: Mapping | None = None, errors: dict | None = None,
                    status_code: int = 200) -> Response:
     """The generate form, empty or as it was posted (with the server's messages)."""
     with database.session(write=False) as session:
         project = projects_service.get_owned(session=session, user_id=user.id, project_id=project_id)
         balance = credits_service.balance(session=session, user_id=user.id)
-    values = values or {"size": choices.DEFAULT_SIZE, "count": "1", "provider": settings.provider}
+        photos = avatars_service.for_project(session=session, user_id=user.id, project_id=project_id)
+        examples = catalog_service.list_persona_examples(session=session)
+    values = values or {"size": choices.DEFAULT_SIZE, "count": "1", "provider": settings.provider,
+                        forms.REFERENCE_AVATAR: request.query_params.get("from", "")}
     count = int(values["count"]) if str(values.get("count")) in {str(n) for n in choices.VARIATIONS} else 1
     return render(request, "generate.html", {
         "project": project, "values": values, "errors": errors or {}, "unit_cost": settings.cost_generate,
-        "balance": balance, "initial_count": count,
+        "costs": costs(settings), "balance": balance, "initial_count": count, "photos": photos[::-1],
+        "file_url": file_urls, "source_labels": choices.SOURCE_LABELS,
+        "persona_examples": [(example.name, _persona_fill(example)) for example in examples],
         "variations": choices.VARIATIONS, "sizes": choices.SIZES, "genders": choices.GENDERS,
-        "age_ranges": choices.AGE_RANGES, "visual_fields": choices.VISUAL_TEXT_FIELDS,
-        "providers": _provider_choices(provider_names),
+        "age_ranges": choices.AGE_RANGES, "visual_fields": choices.VISUAL_TEXT_FIELDS, "picks": choices.PICKS,
+        "setting": choices.SETTING, "providers": _provider_choices(provider_names),
+        "offline_only": provider_names <= {"offline"},
     }, user=user, status_code=status_code, page_url=f"/projects/{project_id}/generate")  # errors show inline only
 
 
 @router.get("/projects/{project_id}/generate")
 def generate_page(project_id: str, request: Request, user: WebUser, database: DatabaseDep, settings: SettingsDep,
-                  provider_names: ProviderNamesDep) -> Response:
+                  provider_names: ProviderNamesDep, file_urls: FileUrlsDep) -> Response:
     return _generate_page(request, database=database, settings=settings, provider_names=provider_names, user=user,
-                          project_id=project_id)
+                          project_id=project_id, file_urls=file_urls)
+
+
+def _reference_image(form: Mapping) -> bytes | None:
+    """The photo chosen in "Start from a photo", if a file was picked."""
+    picked = form.get(forms.REFERENCE_IMAGE)
+    return picked.file.read() if isinstance(picked, UploadFile) and picked.filename else None
 
 
 @router.post("/projects/{project_id}/generate",
              dependencies=[limit_by_user("generate", user_dependency=verified_user)])
 def generate(project_id: str, request: Request, user: VerifiedUser, form: FormDep, database: DatabaseDep,
-             settings: SettingsDep, provider_names: ProviderNamesDep, signals: SignalsDep) -> Response:
-    body, errors = forms.parse_generate(form)
+             settings: SettingsDep, provider_names: ProviderNamesDep, signals: SignalsDep, storage: StorageDep,
+             file_urls: FileUrlsDep) -> Response:
+    """From a description, or, when a photo was picked or uploaded, from that photo (from-reference)."""
+    image = _reference_image(form)
+    reference = str(form.get(forms.REFERENCE_AVATAR) or "")
+    from_photo = image is not None or bool(reference)
+    body, errors = forms.parse_generate(form, ("" if image is not None else reference) if from_photo else None)
     if body:
         try:
-            queued = requests.generate(database=database, settings=settings, provider_names=provider_names,
-                                       signals=signals, user_id=user.id, project_id=project_id, body=body,
-                                       idempotency_key=None)
+            if isinstance(body, FromReferenceIn):
+                queued = requests.from_reference(database=database, settings=settings, storage=storage,
+                                                 provider_names=provider_names, signals=signals, user_id=user.id,
+                                                 project_id=project_id, body=body, image=image, idempotency_key=None)
+            else:
+                queued = requests.generate(database=database, settings=settings, provider_names=provider_names,
+                                           signals=signals, user_id=user.id, project_id=project_id, body=body,
+                                           idempotency_key=None)
             count = len(queued.generations)
             return redirect(f"/projects/{project_id}", flash=f"Generating {count} avatar{'s' * (count > 1)}: "
                                                              f"{queued.credit_used} credits.")
         except InsufficientCredits as error:
             errors = {forms.FORM_LEVEL: error.message}
         except AppError as error:
-            if error.status_code != 400:
+            if error.status_code not in (400, 413, 415):
                 raise
-            errors = {error.field or forms.FORM_LEVEL: error.message}
+            field = {"image": forms.REFERENCE_IMAGE, "avatarId": forms.REFERENCE_AVATAR}.get(error.field or "")
+            errors = {field or error.field or forms.FORM_LEVEL: error.message}
+    values = {key: value for key, value in form.items() if isinstance(value, str)}
     return _generate_page(request, database=database, settings=settings, provider_names=provider_names, user=user,
-                          project_id=project_id, values=form, errors=errors, status_code=400)
+                          project_id=project_id, file_urls=file_urls, values=values, errors=errors, status_code=400)
 
 
 # The Generating panel's buttons: each answers the panel as it now is.

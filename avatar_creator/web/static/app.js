@@ -46,7 +46,9 @@
 
   // The generate button shows what the chosen variations cost, and is disabled with a reason when the balance is short.
   function updateCost(form) {
-    var unit = Number(form.dataset.unitCost);
+    // Starting from a photo (a project's avatar or a file) costs the from-reference price.
+    var reference = Array.from(form.querySelectorAll("[data-reference]")).some(function (el) { return el.value; });
+    var unit = Number(reference && form.dataset.referenceCost ? form.dataset.referenceCost : form.dataset.unitCost);
     var checked = form.querySelector("input[name=count]:checked");
     var count = checked ? Number(checked.value) : 1;
     var balanceEl = document.getElementById("credit-balance");
