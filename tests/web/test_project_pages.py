@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import zipfile
 
 from fastapi.testclient import TestClient
 from PIL import Image
@@ -130,3 +131,52 @@ def test_the_provider_choice_appears_only_when_several_are_configured(tmp_path, 
         assert ('name="provider"' in page) is shown
         if shown:
             assert '<option value="huggingface">' in page and '<option value="offline" selected>' in page
+
+
+def test_the_selection_bar_downloads_moves_and_deletes_through_the_shared_use_cases(client):
+    token = sign_up(client)
+    project_url = new_project(client, token)
+    target_url = new_project(client, token, "Target")
+    for index in range(4):
+        assert upload(client, token, project_url, png(colour=(index, 9, 9)), f"Pic {index}").status_code == 200
+    ids = card_ids(client.get(project_url).text)  # newest first
+    bulk = f"{project_url}/avatars/bulk"
+
+    def post(action: str, chosen: list[str], **extra):
+        return client.post(bulk, data={"csrf_token": token, "action": action, "avatar_id": chosen, **extra},
+                           follow_redirects=False)
+
+    archive = zipfile.ZipFile(io.BytesIO(post("download", ids[:2]).content))
+    assert sorted(archive.namelist()) == ["Pic 2.png", "Pic 3.png", "manifest.json"]
+    moved = post("move", ids[:2], project_id=target_url.rsplit("/", 1)[1])
+    assert moved.status_code == 303 and card_ids(client.get(target_url).text) == ids[:2]
+    stranger = TestClient(client.app)
+    other_token = sign_up(stranger, "stranger@example.com")
+    theirs = new_project(stranger, other_token)
+    assert upload(stranger, other_token, theirs, png(), "Theirs").status_code == 200
+    refused = post("delete", [ids[2], card_ids(stranger.get(theirs).text)[0]])
+    assert refused.status_code == 404 and card_ids(client.get(project_url).text) == ids[2:]  # nothing deleted
+    assert post("delete", [ids[2]]).status_code == 303
+    assert card_ids(client.get(project_url).text) == ids[3:]
+    assert post("shred", [ids[3]]).status_code == 400
+    nothing = post("delete", [])
+    assert nothing.status_code == 303 and card_ids(client.get(project_url).text) == ids[3:]
+
+
+def names(html: str) -> list[str]:
+    return re.findall(r"data-name>([^<]+)<", html)
+
+
+def test_search_and_sort_are_kept_in_the_url(client):
+    token = sign_up(client)
+    project_url = new_project(client, token)
+    for name in ("bravo", "Alpha", "charlie"):
+        assert upload(client, token, project_url, png(), name).status_code == 200
+    assert names(client.get(project_url).text) == ["charlie", "Alpha", "bravo"]
+    assert names(client.get(f"{project_url}?sort=name").text) == ["Alpha", "bravo", "charlie"]
+    assert names(client.get(f"{project_url}?sort=oldest").text) == ["bravo", "Alpha", "charlie"]
+    page = client.get(f"{project_url}?q=alph&sort=name&favorite=1").text
+    assert 'value="alph"' in page and "Nothing matches this filter" in page
+    assert re.search(r'href="[^"]*\?source=uploaded&amp;favorite=1&amp;q=alph&amp;sort=name"', page)
+    assert names(client.get(f"{project_url}?q=ALPH").text) == ["Alpha"]
+    assert names(client.get(f"{project_url}?sort=bogus").text) == ["charlie", "Alpha", "bravo"]
