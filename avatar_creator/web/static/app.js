@@ -30,7 +30,26 @@
   }
   window.avatarToast = toast;
 
+  // A toast never covers the control just used (its place is kept: htmx may have redrawn it since): when it would,
+  // the toasts move to the top of the screen.
+  var lastControl = null;
+  function remember(event) { if (event.target.getBoundingClientRect) lastControl = event.target.getBoundingClientRect(); }
+  document.addEventListener("pointerdown", remember, true);
+  document.addEventListener("focusin", remember);
+
+  function keepClear(box) {
+    var region = box.parentElement;
+    if (!region || !lastControl) return;
+    region.classList.remove("toasts-top");
+    var shown = region.getBoundingClientRect();
+    if (lastControl.bottom > shown.top && lastControl.top < shown.bottom && lastControl.right > shown.left &&
+        lastControl.left < shown.right) {
+      region.classList.add("toasts-top");
+    }
+  }
+
   function scheduleDismiss(box) {
+    keepClear(box);
     if (box.dataset.scheduled) return;
     box.dataset.scheduled = "1";
     setTimeout(function () { if (box.isConnected) dismiss(box); }, TOAST_MS);
