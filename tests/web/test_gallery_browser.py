@@ -102,7 +102,7 @@ def test_select_download_move_delete_search_sort_and_the_lightbox(page, viewport
 
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1280", "375"])
-def test_a_too_large_file_is_refused_before_it_is_sent(page, viewport, tmp_path):
+def test_a_too_large_file_is_refused_before_it_is_sent(page, photos, viewport, tmp_path):
     page.set_viewport_size(viewport)
     register_user(page)
     create_project(page, "Big files")
@@ -112,7 +112,15 @@ def test_a_too_large_file_is_refused_before_it_is_sent(page, viewport, tmp_path)
     page.on("request", lambda request: sent.append(request.url) if "/upload" in request.url else None)
     page.get_by_role("button", name="Upload photo").first.click()
     dialog = page.get_by_role("dialog", name="Upload a photo")
-    dialog.locator("input[type=file]").set_input_files(big)
+    files = dialog.locator("input[type=file]")
+    files.set_input_files(photos["portrait"])
+    expect(dialog.get_by_label("Name")).to_have_value("portrait")  # the name follows the picked file…
+    files.set_input_files(photos["tiny"])
+    expect(dialog.get_by_label("Name")).to_have_value("tiny")
+    dialog.get_by_label("Name").fill("My own name")
+    files.set_input_files(photos["portrait"])
+    expect(dialog.get_by_label("Name")).to_have_value("My own name")  # …until it is edited
+    files.set_input_files(big)
     expect(page.locator("#upload-image-error")).to_have_text("The file is 14.2 MB; the largest accepted is 10 MB.")
     expect(dialog.locator("[data-upload-progress]")).to_be_hidden()
     dialog.get_by_role("button", name=re.compile("Upload ·")).click()  # the emptied file input blocks the form
