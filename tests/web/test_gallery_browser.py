@@ -9,7 +9,7 @@ import zipfile
 
 import pytest
 
-from tests.support.web import DESKTOP, PHONE, assert_accessible, create_project, register_user
+from tests.support.web import DESKTOP, PHONE, assert_accessible, create_project, register_user, screenshot
 
 pytest.importorskip("playwright", reason="playwright is not installed (pip install -e '.[dev]')")
 from playwright.sync_api import expect  # noqa: E402
@@ -79,6 +79,9 @@ def test_select_download_move_delete_search_sort_and_the_lightbox(page, viewport
     cards(page).nth(0).get_by_role("checkbox").click()
     cards(page).nth(2).get_by_role("checkbox").click(modifiers=["Shift"])
     expect(page.locator("[data-selected-count]")).to_have_text("3 selected")
+    if viewport == DESKTOP:
+        screenshot(page, "gallery-selection")  # at both widths
+        page.set_viewport_size(viewport)
     with page.expect_download() as download:
         page.get_by_role("button", name="Download ZIP").click()
     archive = zipfile.ZipFile(io.BytesIO(open(download.value.path(), "rb").read()))
