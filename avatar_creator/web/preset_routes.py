@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from avatar_creator.auth.models import User
+from avatar_creator.avatars.attributes import VisualFields
 from avatar_creator.catalog import previews
 from avatar_creator.catalog import service as catalog_service
 from avatar_creator.catalog.models import PRESET_CATEGORIES
@@ -26,6 +27,7 @@ from avatar_creator.web.rendering import redirect, render
 from avatar_creator.web.session import FormDep, VerifiedUser, WebUser, verified_user
 
 router = APIRouter(tags=[WEB_TAG], include_in_schema=False)
+LOOK_LABELS = {name: field.title for name, field in VisualFields.model_fields.items()}
 ProjectParam = Query(None, max_length=64)
 USE_FIELDS = {"custom_name": "customName", "count": "count"}
 
@@ -50,7 +52,7 @@ def _preset_page(request: Request, *, database: Database, settings: Settings, us
     return render(request, "preset.html", {
         "preset": preset, "preview_url": previews.url(preset, None), "projects": projects, "values": values,
         "errors": errors or {}, "unit_cost": price(settings, "from_preset"), "balance": balance,
-        "initial_count": count, "variations": choices.VARIATIONS,
+        "initial_count": count, "variations": choices.VARIATIONS, "look_labels": LOOK_LABELS,
     }, user=user, status_code=status_code, page_url=f"/presets/{preset_id}", toasts=forms.toasts(errors or {}))
 
 

@@ -53,17 +53,18 @@ def test_generate_similar_keeps_the_prompt_and_the_edited_persona_with_a_new_see
 
         edited = client.post(f"/avatars/{first['id']}/edit", data={
             "csrf_token": token, "name": "Lena", "personaName": "Lena", "personaBackground": "Builds bridges.",
-            "personaPersonality": "calm, exact"}, follow_redirects=False)
+            "personaPersonality": "calm, exact", "setting": "mountain pass"}, follow_redirects=False)
         assert edited.status_code == 303 and balance(client) == 90  # the persona edit is free
         shown = client.get(f"/avatars/{first['id']}").text
-        assert "Builds bridges." in shown and 'value="calm, exact"' in shown
+        assert "Builds bridges." in shown and 'value="calm, exact"' in shown and 'value="mountain pass"' in shown
 
         similar = client.post(f"/avatars/{first['id']}/similar", data={"csrf_token": token}, follow_redirects=False)
         assert similar.status_code == 303 and similar.headers["location"] == project_url
         finish_all(client)
         second = next(avatar for avatar in avatars(client, project_url) if avatar["id"] != first["id"])
         assert second["seedUsed"] != first["seedUsed"]
-        assert (second["width"], second["personaBackground"]) == (512, "Builds bridges.")
+        assert (second["width"], second["personaBackground"], second["setting"]) == (512, "Builds bridges.",
+                                                                                      "mountain pass")
         assert generation_of(client, second["id"]).prompt == generation_of(client, first["id"]).prompt
         assert balance(client) == 80
 
