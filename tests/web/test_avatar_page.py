@@ -50,6 +50,9 @@ def test_generate_similar_keeps_the_prompt_and_the_edited_persona_with_a_new_see
         assert "Illustration (offline provider)" in page and "512 × 512" in page
         assert "Used: " in page and "not drawn: " in page  # the offline provider's record of the prompt's words
         assert "Generated from a prompt" in page and f'href="/projects/{first["projectId"]}"' in page
+        reuse = client.get(f"{project_url}/generate", params={"from_avatar": first["id"]}).text
+        assert 'name="seed" type="number" value="7"' in reuse and "A calm engineer in a navy blazer" in reuse
+        assert re.search(r'<option value="512x512" selected>', reuse)
 
         edited = client.post(f"/avatars/{first['id']}/edit", data={
             "csrf_token": token, "name": "Lena", "personaName": "Lena", "personaBackground": "Builds bridges.",
