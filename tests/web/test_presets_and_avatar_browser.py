@@ -5,11 +5,10 @@ Tab stop of each page."""
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 
 import pytest
 
+from tests.catalog.test_serve_seeds import catalogue as served_catalogue
 from tests.support.web import (
     DESKTOP,
     PHONE,
@@ -19,7 +18,6 @@ from tests.support.web import (
     register_user,
     screenshot,
 )
-from tests.web.conftest import REPO, server_environment
 from tests.web.test_project_browser import mark_page, still_same_page, upload
 
 pytest.importorskip("playwright", reason="playwright is not installed (pip install -e '.[dev]')")
@@ -30,10 +28,9 @@ WIDTHS = pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1280", "375
 
 @pytest.fixture(scope="module", autouse=True)
 def catalogue(live_server) -> None:
-    """The presets and their previews in the module server's database, as ``avatar-creator seed`` lays them down."""
-    subprocess.run([sys.executable, "-m", "avatar_creator.cli", "seed"], cwd=live_server.data_dir.parent, check=True,
-                   env=server_environment(live_server.data_dir.parent, live_server.database_url), capture_output=True)
-    assert REPO.exists()
+    """The presets ``serve`` seeded, once their previews (drawn in the background at start) are all there."""
+    presets, _ = served_catalogue(live_server.url)
+    assert all(preset["previewImageUrl"] for preset in presets.values())
 
 
 def checked(page) -> None:
@@ -59,7 +56,7 @@ def test_a_presets_two_variations_appear_live_on_the_project_page(page, viewport
     expect(tabs.get_by_role("link", name="Traditional")).to_have_attribute("aria-current", "true")
     preview = page.locator(".preset-card img").first
     expect(preview).to_have_attribute("loading", "lazy")
-    assert page.evaluate("img => img.complete && img.naturalWidth", preview.element_handle()) in (0, 512)
+    expect(preview).to_have_js_property("naturalWidth", 512)
     checked(page)
     if viewport == DESKTOP:
         screenshot(page, "presets")
