@@ -114,6 +114,12 @@ def test_edit_the_persona_then_generate_similar_keeps_the_prompt_with_another_se
     if viewport == DESKTOP:
         screenshot(page, "avatar-page")
 
+    page.get_by_role("button", name="Favourite").click()
+    expect(page.get_by_role("button", name="Favourite")).to_have_attribute("aria-pressed", "true")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download").click()
+    assert re.fullmatch(r"Lena\.(png|jpg|webp)", download.value.suggested_filename)
+
     prompt = page.locator("[data-prompt]").inner_text()
     page.get_by_role("button", name="Generate similar · 10 credits").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("People")
@@ -154,6 +160,13 @@ def test_upload_then_make_avatars_from_this_photo_which_links_back(page, photos,
     source.get_by_role("link", name="Me").click()
     expect(page).to_have_url(f"/avatars/{photo}")
     expect(page.get_by_role("heading", level=1)).to_have_text("Me")
+
+    page.get_by_role("button", name="Delete").click()
+    page.get_by_role("dialog", name="Delete “Me”?").get_by_role("button", name="Delete avatar").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Photos")
+    expect(page.locator("#gallery .avatar-card")).to_have_count(1)
+    page.goto(f"/avatars/{avatar_id(drawn)}")
+    expect(source).to_contain_text("a picture that is not in your projects now")
 
 
 def test_another_users_avatar_page_is_not_found(page, other_page, photos):
