@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from avatar_creator.admin.pages import router as admin_router
 from avatar_creator.web import errors
 from avatar_creator.web.account_routes import router as account_router
+from avatar_creator.web.admin_pages import router as admin_router
 from avatar_creator.web.avatar_routes import router as avatar_router
 from avatar_creator.web.preset_routes import router as preset_router
 from avatar_creator.web.project_routes import router as project_router
