@@ -38,7 +38,7 @@ from avatar_creator.generation.source_schemas import FromReferenceIn
 from avatar_creator.projects import service as projects_service
 from avatar_creator.settings import Settings
 from avatar_creator.signing import FileUrls
-from avatar_creator.web import choices, forms, uploads
+from avatar_creator.web import choices, forms, recall, uploads
 from avatar_creator.web.errors import WEB_TAG
 from avatar_creator.web.rendering import local_path, plural, redirect, render
 from avatar_creator.web.session import FormDep, VerifiedUser, WebUser, signed_in_user, verified_user
@@ -243,8 +243,7 @@ def _generate_page(request: Request, *, database: Database, settings: Settings, 
         balance = credits_service.balance(session=session, user_id=user.id)
         photos = avatars_service.for_project(session=session, user_id=user.id, project_id=project_id)
         examples = catalog_service.list_persona_examples(session=session)
-    values = values or {"size": choices.DEFAULT_SIZE, "count": "1", "provider": settings.provider,
-                        forms.REFERENCE_AVATAR: request.query_params.get("from", "")}
+    values = values or {"size": choices.DEFAULT_SIZE, "count": "1", "provider": settings.provider}
     count = int(values["count"]) if str(values.get("count")) in {str(n) for n in choices.VARIATIONS} else 1
     return render(request, "generate.html", {
         "project": project, "values": values, "errors": errors or {}, "unit_cost": settings.cost_generate,
@@ -260,9 +259,11 @@ def _generate_page(request: Request, *, database: Database, settings: Settings, 
 
 @router.get("/projects/{project_id}/generate")
 def generate_page(project_id: str, request: Request, user: WebUser, database: DatabaseDep, settings: SettingsDep,
-                  provider_names: ProviderNamesDep, file_urls: FileUrlsDep) -> Response:
+                  provider_names: ProviderNamesDep, file_urls: FileUrlsDep,
+                  from_avatar: str | None = Query(None, max_length=64)) -> Response:
+    values = recall.form_values(database=database, user_id=user.id, avatar_id=from_avatar) if from_avatar else None
     return _generate_page(request, database=database, settings=settings, provider_names=provider_names, user=user,
-                          project_id=project_id, file_urls=file_urls)
+                          project_id=project_id, file_urls=file_urls, values=values)
 
 
 def _reference_image(form: Mapping) -> bytes | None:
