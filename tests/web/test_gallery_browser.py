@@ -99,7 +99,7 @@ def test_select_download_move_delete_search_sort_and_the_lightbox(page, viewport
     expect(cards(page)).to_have_count(1)
     cards(page).first.get_by_role("checkbox").check()
     page.get_by_role("button", name="Delete…").click()
-    page.get_by_role("dialog", name="Delete 1 avatars?").get_by_role("button", name="Delete 1 avatars").click()
+    page.get_by_role("dialog", name="Delete 1 avatar?").get_by_role("button", name="Delete 1 avatar").click()
     expect(page.get_by_role("status").filter(has_text="Deleted 1 avatar.")).to_be_visible()
     expect(cards(page)).to_have_count(0)
 

@@ -19,7 +19,9 @@
     form.querySelectorAll("[data-needs-selection]").forEach(function (button) {
       button.disabled = count === 0 || tooMany;
     });
-    document.querySelectorAll("[data-bulk-count]").forEach(function (el) { el.textContent = count; });
+    document.querySelectorAll("[data-bulk-count]").forEach(function (el) {
+      el.textContent = count + (count === 1 ? " avatar" : " avatars");
+    });
     var selectAll = form.querySelector("[data-select-all]");
     selectAll.checked = count > 0 && count === all.length;
     selectAll.indeterminate = count > 0 && count < all.length;
