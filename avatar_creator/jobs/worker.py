@@ -59,7 +59,6 @@ class WorkerPool:
 
     def start(self) -> None:
         """Register as a new worker process and start the threads (again, after a ``stop``)."""
-        self._handler.prepare()
         self.worker_id = new_id()
         self._stopping = threading.Event()
         self._register()
