@@ -39,7 +39,8 @@ def face_centred_crop(image: Image.Image, size: int = 300) -> Image.Image:
     """A ``size``×``size`` cover crop of ``image`` centred on its largest face, else on its centre."""
     width, height = image.size
     side = min(width, height)
-    face = find_largest_face(image)
+    # A square's cover crop is the whole square wherever a face is: only other shapes need the search.
+    face = find_largest_face(image) if width != height else None
     if face is None:
         centre_x, centre_y = width / 2, height / 2
     else:
