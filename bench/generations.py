@@ -5,8 +5,9 @@
 Prints and writes bench/results/generations.json:
 - *split*: jobs run one after another in this process through the worker's own code (claim, the claimed event, the
   provider, the thumbnail, the file writes, the completing transaction and its commit), each phase timed per job;
-  "own" is a job's whole time less the provider call (target ≤ 3 ms p50). With ``--profile`` this part runs under
-  cProfile and the report (cumulative time) is written there.
+  "own" is a job's whole time less the provider call (target ≤ 3 ms p50), "own_cpu" the same in CPU time (less
+  stretched by other work on the machine). With ``--profile`` this part runs under cProfile and a report per mode
+  (cumulative, then own time) is written there.
 - *embedded*: the jobs of ``serve`` (SQLite, the in-process doorbell, events stored and delivered, 2 worker threads)
   in this process; generations/s from the first start to the last completion on the database's clock (target ≥ 200).
 - *scaled*: 2 ``avatar-creator worker`` processes × 2 threads on PostgreSQL + Redis; generations/s (target ≥ 150)
@@ -69,14 +70,15 @@ class _Phases:
 
     def wrap(self, phase: str, function: Callable) -> Callable:
         def timed(*args, **kwargs):
-            started = time.perf_counter()
+            started, started_cpu = time.perf_counter(), time.process_time()
             try:
                 return function(*args, **kwargs)
             finally:
                 self.current[phase] += time.perf_counter() - started
+                self.current[f"{phase}_cpu"] += time.process_time() - started_cpu
         return timed
 
-    def end_job(self, total: float) -> None:
+    def end_job(self, total: float, total_cpu: float) -> None:
         job = {phase: self.current[phase] * 1000 for phase in PHASES}
         # The completing transaction's own SQL is its time less the file writes inside it; its commit is the rest
         # of the block the worker opens around it.
@@ -84,6 +86,9 @@ class _Phases:
         job["commit"] = self.current["complete_block"] * 1000 - self.current["complete"] * 1000
         job["total"] = total * 1000
         job["own"] = job["total"] - job["provider"]
+        # CPU seconds of this process (only this thread works here): less stretched than wall time on a busy machine.
+        job["own_cpu"] = (total_cpu - self.current["provider_cpu"]) * 1000
+        job["provider_cpu"] = self.current["provider_cpu"] * 1000
         self.jobs.append(job)
         self.current.clear()
 
@@ -115,15 +120,16 @@ def split(built: Deployment, jobs: int, profile: Path | None) -> dict:
     if profiler:
         profiler.enable()
     for _ in range(jobs):
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         _one(pool, handler, claim, claimed, built)
-        phases.end_job(time.perf_counter() - started)
+        phases.end_job(time.perf_counter() - started, time.process_time() - started_cpu)
     if profiler:
         profiler.disable()
         _write_profile(profiler, profile, jobs)
     signals.events.close()
     runner.thumbnail_of = thumbnail_of
-    return {phase: summary([job[phase] for job in phases.jobs]) for phase in (*PHASES, "own", "total")}
+    return {phase: summary([job[phase] for job in phases.jobs])
+            for phase in (*PHASES, "own", "total", "own_cpu", "provider_cpu")}
 
 
 def _one(pool: WorkerPool, handler: runner.GenerationJobs, claim: Callable, claimed: Callable,
@@ -202,7 +208,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--mode", choices=("embedded", "scaled", "both"), default="both")
     parser.add_argument("--jobs", type=int, default=1000, help="generations per throughput run")
     parser.add_argument("--split-jobs", type=int, default=300, help="generations timed one at a time")
-    parser.add_argument("--profile", type=Path, help="write a cProfile report of the timed split here")
+    parser.add_argument("--profile", type=Path, help="write cProfile reports of the timed splits here (the mode is "
+                        "added to the name); profiling slows the split, so its times are not comparable")
     parser.add_argument("--quick", action="store_true", help="200 generations per run, 100 timed: under a minute")
     args = parser.parse_args(argv)
     if args.quick:
@@ -211,10 +218,12 @@ def main(argv: list[str] | None = None) -> dict:
     results: dict = {"cpus": os.cpu_count(), "load_average_before": os.getloadavg(), "side": 64,
                      "targets": TARGETS}
     for mode in modes:
+        profile = args.profile and args.profile.with_name(f"{args.profile.stem}_{mode}{args.profile.suffix}")
         with deployment(mode) as built:
-            results[f"{mode}_split_ms"] = split_ms = split(built, args.split_jobs, args.profile)
+            results[f"{mode}_split_ms"] = split_ms = split(built, args.split_jobs, profile)
         print(f"{mode:9} own time per generation p50 {split_ms['own']['p50_ms']:.2f} ms (p95 "
-              f"{split_ms['own']['p95_ms']:.2f}); " + ", ".join(
+              f"{split_ms['own']['p95_ms']:.2f}; CPU p50 {split_ms['own_cpu']['p50_ms']:.2f}, the provider's "
+              f"{split_ms['provider_cpu']['p50_ms']:.2f}); " + ", ".join(
                   f"{phase} {split_ms[phase]['p50_ms']:.2f}" for phase in PHASES), flush=True)
         with deployment(mode) as built:
             results[mode] = (embedded if mode == "embedded" else scaled)(built, args.jobs)
