@@ -68,7 +68,9 @@ def assert_accessible(page) -> None:
     """axe-core finds no serious or critical accessibility issue on the page as it is now."""
     from axe_playwright_python.sync_playwright import Axe
 
-    # A toast still fading in has a contrast it will not keep: judge the page once its animations are over.
+    # A page still loading aborts the checks' scripts; a toast still fading in has a contrast it will not keep: judge
+    # the page once it has loaded and its animations are over.
+    page.wait_for_load_state()
     page.evaluate("Promise.all(document.getAnimations()"
                   ".filter(animation => animation.effect.getTiming().iterations !== Infinity)"
                   ".map(animation => animation.finished))")
