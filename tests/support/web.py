@@ -68,11 +68,12 @@ def assert_accessible(page) -> None:
     """axe-core finds no serious or critical accessibility issue on the page as it is now."""
     from axe_playwright_python.sync_playwright import Axe
 
-    # A toast still fading in has a contrast it will not keep: judge the page once its animations are over. One
-    # cancelled meanwhile (its element removed or hidden) rejects with AbortError: it is over too.
+    # A page still loading aborts the checks' scripts; a toast still fading in has a contrast it will not keep: judge
+    # the page once it has loaded and its animations are over.
+    page.wait_for_load_state()
     page.evaluate("Promise.all(document.getAnimations()"
                   ".filter(animation => animation.effect.getTiming().iterations !== Infinity)"
-                  ".map(animation => animation.finished.catch(() => null)))")
+                  ".map(animation => animation.finished))")
     violations = [violation for violation in Axe().run(page).response["violations"]
                   if violation["impact"] in ("serious", "critical")]
     assert violations == [], "\n".join(
