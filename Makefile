@@ -7,25 +7,30 @@ TEST_STAMP := $(VENV)/.installed-test
 
 .PHONY: run test lint install clean
 
+# Each step says what it does: a first install takes a minute or two, and a silent terminal looks stuck.
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed (set PYTHON=python3.11)")'
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+	@test -x $(BIN)/python || { echo "Creating the virtual environment in $(VENV)..."; $(PYTHON) -m venv $(VENV); }
+	@echo "Installing Avatar Creator and its dependencies into $(VENV) (a minute or two the first time)..."
+	@$(BIN)/python -m pip install --quiet --upgrade pip
+	@$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+	@echo "Installed."
 
 # The tests also build tiny diffusers pipelines, so they install the `local` extra (CPU torch 2.13.0).
 $(TEST_STAMP): $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[dev,local]'
-	touch $(TEST_STAMP)
+	@echo "Installing the test extras (CPU torch and diffusers, a few minutes the first time)..."
+	@$(BIN)/python -m pip install --quiet -e '.[dev,local]'
+	@touch $(TEST_STAMP)
 
 install: $(STAMP)
 
+# `avatar-creator run` migrates, seeds and serves, saying each step; the same command works on Windows and macOS.
 run: $(STAMP)
-	$(BIN)/avatar-creator seed
-	$(BIN)/avatar-creator serve
+	@$(BIN)/avatar-creator run
 
 test: $(TEST_STAMP)
+	@echo "Running the test suite (pytest $(PYTEST_ARGS))..."
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # ruff and mypy come with the `dev` extra; mypy treats the `local` extra's torch and diffusers as opaque.

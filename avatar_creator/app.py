@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import asynccontextmanager
 
 import anyio
@@ -51,10 +52,11 @@ from avatar_creator.user_files import router as files_router
 
 
 def create_app(settings: Settings | None = None, *, providers: dict[str, Provider] | None = None,
-               storage: Storage | None = None) -> FastAPI:
+               storage: Storage | None = None, on_started: Callable[[Database], None] | None = None) -> FastAPI:
     """Build the application; nothing about a mode (embedded or scaled out) is decided anywhere else.
 
-    ``providers`` and ``storage`` replace the ones the settings describe (tests pass fakes here).
+    ``providers`` and ``storage`` replace the ones the settings describe (tests pass fakes here); ``on_started`` gets
+    the request pool once the app has started (``serve`` draws missing catalogue previews with it).
     """
     settings = settings or load_settings()
     settings.prepare()
@@ -74,6 +76,8 @@ def create_app(settings: Settings | None = None, *, providers: dict[str, Provide
         runtime = started.state.jobs
         events.start()
         runtime.start()
+        if on_started is not None:
+            on_started(database)
         yield
         # Streams have ended by now (events.routes); the jobs given back still send their events, then it closes.
         await anyio.to_thread.run_sync(runtime.stop)  # gives running jobs back: may take a few seconds

@@ -25,6 +25,8 @@ app.add_typer(users_app, name="users")
 app.add_typer(credits_app, name="credits")
 storage_app = typer.Typer(help="Check stored files against the database; copy them to S3.", no_args_is_help=True)
 app.add_typer(storage_app, name="storage")
+db_app = typer.Typer(help="Move the database.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
 console = Console()
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"  # serve's own default address
 
@@ -104,27 +106,58 @@ def serve(
     workers: Annotated[int | None, typer.Option(help="In-process job workers (default AVATAR_WORKERS, 2).")] = None,
     no_worker: Annotated[bool, typer.Option("--no-worker", help="Run no job worker in this process.")] = False,
 ) -> None:
-    """Migrate the database (under a lock) and serve the API and web app."""
-    import uvicorn
-
-    from avatar_creator import logs
-    from avatar_creator.app import create_app
-
+    """Migrate the database (under a lock), seed the catalogue if it needs it, and serve the API and web app."""
     overrides: dict[str, object] = {}
     if no_worker:
         overrides["workers"] = 0
     elif workers is not None:
         overrides["workers"] = workers
-    settings = _settings(**overrides)
+    _start(_settings(**overrides), host=host, port=port, guide=False)
+
+
+@app.command()
+def run(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Migrate, seed and serve with workers, saying each step: the one command to start on any OS."""
+    _start(_settings(), host=host, port=port, guide=True)
+
+
+def _start(settings: Settings, *, host: str, port: int, guide: bool) -> None:
+    """Migrate, seed the catalogue (idempotent: presets, persona examples, missing previews) and serve."""
+    import uvicorn
+
+    from avatar_creator import logs
+    from avatar_creator.app import create_app
+
+    def say(text: str) -> None:
+        if guide:
+            console.print(text, highlight=False, soft_wrap=True)
+
     logs.configure(settings.log_level, settings.log_format)
     storage = _storage(settings)
+    say(f"Migrating the database ({settings.engine_label})...")
     _migrate(settings)
+    say("Seeding the catalogue (presets and persona examples; missing previews are drawn in the background)...")
+    report = _seed_rows(settings)
     _announce(settings, f"Avatar Creator on http://{host}:{port}  (database: {settings.engine_label}, "
-                        f"provider: {settings.provider}, workers: {settings.workers}, files: {settings.storage})")
+                        f"provider: {settings.provider}, workers: {settings.workers}, files: {settings.storage}, "
+                        f"catalogue: {report.presets.total} presets)")
+    url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
+    app = create_app(settings, storage=storage, on_started=_draw_previews_when_started(settings, report))
     # The app reads X-Forwarded-For itself, from the trusted proxies only (request_ids.py); uvicorn would trust
     # 127.0.0.1, and would hide the proxy's address from the request-id middleware.
-    uvicorn.run(create_app(settings, storage=storage), host=host, port=port, log_config=None,
-                timeout_graceful_shutdown=10, proxy_headers=False)
+    config = uvicorn.Config(app, host=host, port=port, log_config=None, timeout_graceful_shutdown=10,
+                            proxy_headers=False)
+
+    class Server(uvicorn.Server):
+        async def startup(self, sockets=None) -> None:
+            await super().startup(sockets)
+            if self.started:  # listening: the URL to open is the last line of a start
+                say(f"Serving. Open {url} in your browser (Ctrl+C stops).")
+
+    Server(config).run()
 
 
 @app.command()
@@ -150,8 +183,10 @@ def worker(
     database = Database.for_jobs(settings, workers=concurrency)
     runtime = build_runtime(settings, database, workers=concurrency, storage=storage)
     stop = threading.Event()
-    for signal_number in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signal_number, lambda *_: stop.set())
+    # SIGTERM and Ctrl+C everywhere; Ctrl+Break too on Windows, whose consoles have no other way to stop a process.
+    for name in ("SIGTERM", "SIGINT", "SIGBREAK"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), lambda *_: stop.set())
     metrics_server = _serve_worker_metrics(settings, database, metrics_host, metrics_port) if metrics_port else None
     runtime.start()
     wake_ups = "Redis" if settings.redis_url else f"polling every {settings.worker_poll_seconds:g} s"
@@ -204,6 +239,30 @@ def seed(
         console.print(f"[red]Preview of {slug} not drawn:[/red] {reason}", highlight=False)
     if report.failed:
         raise typer.Exit(1)
+
+
+def _seed_rows(settings: Settings):
+    """The catalogue's rows, before serving (milliseconds); its database is gone before the app opens its own."""
+    from avatar_creator.catalog.seeding import seed_rows
+
+    database = _database(settings)
+    try:
+        return seed_rows(database)
+    finally:
+        database.dispose()
+
+
+def _draw_previews_when_started(settings: Settings, report):
+    """``create_app``'s ``on_started``: draw the missing previews offline in the background."""
+    from avatar_creator.catalog.seeding import draw_in_background
+    from avatar_creator.providers.offline import OfflineProvider
+
+    def drawn(report) -> None:  # quiet when all went well: the URL to open stays the last line of a start
+        for slug, reason in report.failed.items():
+            console.print(f"[yellow]Preview of {slug} not drawn:[/yellow] {reason}", highlight=False)
+
+    return lambda database: draw_in_background(database, report, previews_dir=settings.previews_dir,
+                                               provider=OfflineProvider(), on_drawn=drawn)
 
 
 def _seed(settings: Settings, *, redraw: bool):
@@ -500,6 +559,58 @@ def storage_copy(
                   f"{len(report.mismatched)} with a different size.", highlight=False)
     if report.mismatched:
         raise typer.Exit(1)
+
+
+@db_app.command("copy")
+def db_copy(
+    to: Annotated[str, typer.Option("--to", help="The empty PostgreSQL database to fill: "
+                                                 "postgresql+psycopg://user:pass@host/db (migrated first).")],
+    batch_size: Annotated[int, typer.Option(min=1, max=100_000, help="Rows per INSERT batch.")] = 1000,
+) -> None:
+    """Copy this service's database (AVATAR_DATABASE_URL, the embedded SQLite file by default) into an empty
+    PostgreSQL database, in one transaction, and verify it; stop every serve and worker first."""
+    from sqlalchemy.engine import make_url
+
+    from avatar_creator.db import MIGRATION_TIMEOUTS, make_engine
+    from avatar_creator.db_copy import CopyMismatch, CopyRefused, copy_database
+
+    settings = _settings()
+    if not to.startswith("postgresql"):
+        console.print("[red]Refused:[/red] --to must be a PostgreSQL URL (postgresql+psycopg://user:pass@host/db).",
+                      highlight=False)
+        raise typer.Exit(2)
+    target_label = make_url(to).render_as_string(hide_password=True)
+    console.print(f"Migrating the source ({settings.engine_label}) and the target ({target_label})...",
+                  highlight=False)
+    _migrate(settings)
+    _migrate(settings.model_copy(update={"database_url": to}))
+    source = make_engine(settings.resolved_database_url, pool_size=1, timeouts=MIGRATION_TIMEOUTS)
+    target = make_engine(to, pool_size=1, timeouts=MIGRATION_TIMEOUTS)
+    console.print("Copying, in one transaction:", highlight=False)
+    try:
+        report = copy_database(source=source, target=target, batch_size=batch_size,
+                               on_table=lambda name, rows: console.print(f"  {name}: {rows} rows", highlight=False))
+    except CopyRefused as error:
+        console.print(f"[red]Refused:[/red] {error}. Nothing was written.", highlight=False)
+        raise typer.Exit(1) from None
+    except CopyMismatch as error:
+        console.print(f"[red]The copy did not match its source and was rolled back:[/red] {error}", highlight=False)
+        raise typer.Exit(1) from None
+    finally:
+        source.dispose()
+        target.dispose()
+    for sequence, value in report.sequences.items():
+        console.print(f"  sequence {sequence} continues after {value}", highlight=False)
+    shown = 20  # enough to recognise the accounts; the check covers all of them
+    console.print("Balances (each equal in both databases and to the sum of its ledger):", highlight=False)
+    for email, balance in list(report.balances.items())[:shown]:
+        console.print(f"  {email}: {balance}", highlight=False)
+    if len(report.balances) > shown:
+        console.print(f"  ... and {len(report.balances) - shown} more", highlight=False)
+    console.print(f"[green]Copied and verified:[/green] {sum(report.rows.values())} rows in {len(report.rows)} tables, "
+                  f"row counts equal; {len(report.balances)} users' balances equal in both and to their ledgers.\n"
+                  f"Next: set AVATAR_DATABASE_URL={target_label} (with its password) on every host and start "
+                  "serve again; the files stay where they are (AVATAR_DATA_DIR).", highlight=False, soft_wrap=True)
 
 
 def main() -> None:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import fcntl
 import importlib
 from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from filelock import FileLock
 from sqlalchemy import Engine, text
 
 # Every module that declares tables, so that Base.metadata is complete for autogenerate and the tests.
@@ -59,9 +59,6 @@ def _migration_lock(engine: Engine, lock_dir: Path | None):
     database_file = Path(engine.url.database or "")
     lock_path = (lock_dir or database_file.parent) / ".migrate.lock"
     lock_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock_path, "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    # filelock: flock on POSIX, msvcrt's locking on Windows; released by the OS if this process dies holding it.
+    with FileLock(lock_path):
+        yield

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import httpx
@@ -28,6 +29,15 @@ for (const kind of ["generation", "avatar", "queue"]) {
   source.addEventListener(kind, (e) => window.received.push({kind, id: e.lastEventId, data: JSON.parse(e.data)}));
 }
 """ % EVENTS_PATH  # noqa: UP031 - the page's JavaScript is full of braces
+
+
+def received_a(kind: str, page, timeout: float = 10.0) -> None:
+    """Wait until the page has received an event of ``kind``. Polled with ``evaluate``: ``wait_for_function`` with a
+    string compiles it in the page, which the app's CSP (no 'unsafe-eval') refuses."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(f"window.received.some((e) => e.kind === '{kind}')"):
+        assert time.monotonic() < deadline, f"no {kind} event within {timeout} s"
+        time.sleep(0.05)
 
 
 @pytest.fixture
@@ -56,10 +66,10 @@ def test_event_source_with_a_ticket_receives_events(browser, tmp_path, database_
             ticket = http.post(f"{EVENTS_PATH}/ticket", headers=user["headers"]).json()["ticket"]
         page = browser.new_page()
         page.goto(f"{server.url}/events-page?ticket={ticket}")
-        page.wait_for_function("window.received.some((e) => e.kind === 'queue')", timeout=10_000)
+        received_a("queue", page)
         record(app, user["user"]["id"], "generation", {"id": "g1", "status": "pending", "progress": 0})
         record(app, user["user"]["id"], "avatar", {"action": "created", "id": "a1"})
-        page.wait_for_function("window.received.some((e) => e.kind === 'avatar')", timeout=10_000)
+        received_a("avatar", page)
         received = page.evaluate("window.received")
         page.close()
     finally:
