@@ -101,14 +101,16 @@ async def measure(base_url: str, pid: int, uploads: int) -> dict:
             concurrent = await asyncio.gather(*(upload_many(client, user, inputs["jpeg_12mp"], uploads)
                                                 for user in users))
         peak = peak_rss_mib(pid)
-        cases = {"jpeg_12mp_4_clients": summary([ms for times in concurrent for ms in times])}
+        series = {"jpeg_12mp_4_clients": [ms for times in zip(*concurrent, strict=True) for ms in times]}
         for name in ("jpeg_12mp", "png_2048", "jpeg_12mp_rotated"):
             await upload_many(client, users[0], inputs[name], 1)  # warm-up
-            cases[name] = summary(await upload_many(client, users[0], inputs[name], uploads))
+            series[name] = await upload_many(client, users[0], inputs[name], uploads)
+        cases = {name: summary(times) for name, times in series.items()}
         await asyncio.sleep(2)
         idle_after = round(rss_mib(pid), 1)
     return {"rss_idle_mib": idle, "rss_peak_mib": peak, "rss_idle_after_mib": idle_after,
             "rss_peak_final_mib": peak_rss_mib(pid), "rss_samples": sampler.samples, "uploads": cases,
+            "upload_series_ms": series,
             "image_bytes": {name: len(data) for name, data in inputs.items()}}
 
 
