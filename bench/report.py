@@ -95,6 +95,25 @@ def peers_table(report: dict) -> list[str]:
     return lines
 
 
+def soak_table(report: dict) -> list[str]:
+    runs = _get(report, "soak", "runs")
+    if not runs:
+        return ["No soak result in bench/results/soak.json."]
+    lines = []
+    for run in runs:
+        load = f"{run['load_average_before'][0]:.2f} → {run['load_average_after'][0]:.2f}"
+        lines += [f"**{run['topology']}**: {run['users']} users × {run['minutes']:g} min, {run['requests']} requests, "
+                  f"load {load}: 5xx {run['server_errors']}, transport errors {len(run['transport_errors'])}, "
+                  f"worker SIGKILLs {run['worker_kills']}, generations {run['generations']}, lost "
+                  f"{len(run['lost'])}, ledger problems {len(run['ledger_problems'])}; peak RSS (MiB) "
+                  f"{run['peak_rss_mib']}.", "", "| route | n | p50 ms | p95 ms | p99 ms | statuses |",
+                  "|---|---|---|---|---|---|"]
+        lines += [f"| {route} | {figures['n']} | {figures['p50_ms']:.1f} | {figures['p95_ms']:.1f} | "
+                  f"{figures['p99_ms']:.1f} | {figures['statuses']} |" for route, figures in run["routes"].items()]
+        lines.append("")
+    return lines
+
+
 def _ratio(value: float | None, base: float | None) -> str:
     if not isinstance(value, int | float) or not isinstance(base, int | float) or not base or value != value:
         return "–"
@@ -172,6 +191,7 @@ def render(report: dict, doc: Path, plot_folder: Path) -> None:
         "## Targets (issue 18)", "", *targets_table(report), "",
         "## Next to the peers (same run)", "", *peers_table(report), "",
         "## Plots", "", *plots(report, plot_folder),
+        "## Soak (`python -m bench.soak`, run on its own)", "", *soak_table(report), "",
         "## Each benchmark", "",
     ]
     for name, entry in report["benchmarks"].items():

@@ -152,6 +152,9 @@ def main(argv: list[str] | None = None) -> None:
             report["benchmarks"][benchmark.name] = run_one(benchmark, args.quick)
     report["load_average_end"] = os.getloadavg()
     report["seconds"] = round(time.time() - started, 1)
+    soak = RESULTS_DIR / "soak.json"  # run on its own (bench/soak.py): shown when there is one
+    if soak.exists():
+        report["soak"] = json.loads(soak.read_text())
     RESULTS.write_text(json.dumps(report, indent=1) + "\n")
     from bench.report import render
 
