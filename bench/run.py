@@ -139,12 +139,19 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, under 3 minutes on a quiet machine")
     parser.add_argument("--peers", action="store_true", help="run ../shared/peerbench first (about 4 minutes)")
-    parser.add_argument("--only", nargs="*", help="these benchmarks only (by name)")
+    parser.add_argument("--only", nargs="*", help="re-run these benchmarks (by name) into the last report")
     args = parser.parse_args(argv)
     RESULTS_DIR.mkdir(exist_ok=True)
     started = time.time()
     report: dict = {"started": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(started)), "quick": args.quick,
                     "machine": machine(), "load_average_start": os.getloadavg(), "benchmarks": {}}
+    if args.only and RESULTS.exists():  # a partial run refreshes those benchmarks in the last full report
+        previous = json.loads(RESULTS.read_text())
+        report["benchmarks"] = previous.get("benchmarks", {})
+        report.update({key: previous[key] for key in ("peers",) if key in previous})
+        report["note"] = f"{', '.join(args.only)} re-run on {report['started']}; the rest from {previous['started']}"
+        report["started"], report["quick"] = previous["started"], previous["quick"]
+        report["load_average_start"] = previous["load_average_start"]
     if args.peers:
         report["peers"] = run_peers()
     for benchmark in BENCHMARKS:
