@@ -9,7 +9,7 @@ import anyio
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from avatar_creator import error_handlers, health, metrics, openapi, web
+from avatar_creator import error_handlers, health, metrics, metrics_route, openapi, web
 from avatar_creator.admin.routes import router as admin_router
 from avatar_creator.admission import Admission
 from avatar_creator.auth.passwords import Passwords
@@ -116,7 +116,7 @@ def create_app(settings: Settings | None = None, *, providers: dict[str, Provide
         path for path in (app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url) if path))
     if settings.metrics == "on":
         broadcaster = events.broadcaster
-        metrics.install(app, token=settings.metrics_token, collector=metrics.ScrapeCollector(
+        metrics_route.install(app, token=settings.metrics_token, collector=metrics.ScrapeCollector(
             metrics.queue_reader(jobs_database, lambda session: GENERATION_QUEUE.depth(session=session)),
             (lambda: broadcaster.stream_count) if broadcaster is not None else None))
     app.add_middleware(HeadAsGet)  # everything inside sees the GET it stands for

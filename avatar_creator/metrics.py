@@ -16,10 +16,9 @@ import hmac
 import threading
 import time
 from collections.abc import Callable, Iterator
-from typing import Annotated
+from typing import TYPE_CHECKING
 from wsgiref.simple_server import WSGIRequestHandler, make_server
 
-from fastapi import FastAPI, Header, Response
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -34,10 +33,11 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.exposition import ThreadingWSGIServer
 from prometheus_client.registry import Collector
 from sqlalchemy.orm import Session
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from avatar_creator.db import Database, after_commit
-from avatar_creator.errors import Unauthorized
+
+if TYPE_CHECKING:  # a worker process never loads the web framework
+    from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 disable_created_metrics()  # no *_created series: a counter's start time doubles the series for nothing here
 REGISTRY = CollectorRegistry()  # its own, not the library's global one: /metrics shows exactly what is defined here
@@ -126,21 +126,6 @@ def authorised(authorization: str | None, token: str | None) -> bool:
         return True
     scheme, _, value = (authorization or "").partition(" ")
     return scheme.lower() == "bearer" and hmac.compare_digest(value.strip().encode(), token.encode())
-
-
-def install(app: FastAPI, *, collector: ScrapeCollector, token: str | None) -> None:
-    """``GET /metrics`` and the HTTP middleware (added here: inside ``HeadAsGet``, which copies the scope, so the
-    route the router matched is seen; a HEAD counts as the GET it runs as)."""
-    registry = scrape_registry(collector)
-
-    @app.get("/metrics", include_in_schema=False)
-    def metrics(authorization: Annotated[str | None, Header()] = None) -> Response:
-        if not authorised(authorization, token):
-            raise Unauthorized("Metrics need Authorization: Bearer <AVATAR_METRICS_TOKEN>.",
-                               headers={"WWW-Authenticate": "Bearer"})
-        return Response(exposition(registry), media_type=CONTENT_TYPE_LATEST)
-
-    app.add_middleware(HttpMetrics)
 
 
 class HttpMetrics:

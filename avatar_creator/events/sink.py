@@ -16,7 +16,7 @@ from collections.abc import Callable
 from sqlalchemy import event as orm_event
 from sqlalchemy.orm import Session
 
-from avatar_creator.db import Database, after_commit
+from avatar_creator.db import Database, after_commit, commit_lazily
 from avatar_creator.events import service
 from avatar_creator.events.broadcast import Broadcaster, build_broadcaster
 from avatar_creator.events.service import Event
@@ -79,6 +79,7 @@ class EventSink:
             return
         try:
             with self._database.session() as session:
+                commit_lazily(session)  # a crash may lose it: the next event tells the whole state again
                 self.record(session, user_id, kind, payload)
         except Exception as error:  # this event is lost, the next one tells the whole state again
             log.warning("events: could not store a %s event (%s)", kind, type(error).__name__)

@@ -8,12 +8,10 @@ the handler it was given.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 
-from PIL import Image
 from sqlalchemy.orm import Session
 
 from avatar_creator import retention
@@ -58,10 +56,6 @@ class GenerationJobs:
         self.providers = providers
         self.storage = storage
         self.signals = signals
-
-    def prepare(self) -> None:
-        # The first thumbnail loads OpenCV, whose first import is not thread-safe: load it before the threads.
-        thumbnail_of(_BLANK_PNG)
 
     def claimed(self, job: Generation) -> None:
         lifecycle.claimed(signals=self.signals, generation=job)
@@ -146,12 +140,3 @@ def _reference_image(key: str | None, storage: Storage) -> bytes | None:
         return storage.read(key)
     except KeyNotFound as error:  # the reference avatar was deleted before a retry ran
         raise JobFailed(PROVIDER_BAD_REQUEST, "The reference image is no longer stored.") from error
-
-
-def _blank_png() -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (64, 64)).save(buffer, "PNG")
-    return buffer.getvalue()
-
-
-_BLANK_PNG = _blank_png()

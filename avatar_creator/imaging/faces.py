@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from types import ModuleType
 
 from PIL import Image
 
@@ -12,6 +13,7 @@ _CASCADE_FILE = "haarcascade_frontalface_default.xml"
 _DETECTION_SIDE = 480
 _MIN_FACE_FRACTION = 10  # ignore faces smaller than 1/10 of the short side: background people, false hits
 _local = threading.local()  # cv2.CascadeClassifier keeps scratch state per call: one per thread
+_IMPORTING = threading.Lock()
 
 
 def find_largest_face(image: Image.Image) -> tuple[int, int, int, int] | None:
@@ -37,7 +39,8 @@ def face_centred_crop(image: Image.Image, size: int = 300) -> Image.Image:
     """A ``size``×``size`` cover crop of ``image`` centred on its largest face, else on its centre."""
     width, height = image.size
     side = min(width, height)
-    face = find_largest_face(image)
+    # A square's cover crop is the whole square wherever a face is: only other shapes need the search.
+    face = find_largest_face(image) if width != height else None
     if face is None:
         centre_x, centre_y = width / 2, height / 2
     else:
@@ -49,15 +52,22 @@ def face_centred_crop(image: Image.Image, size: int = 300) -> Image.Image:
     return image.resize((size, size), Image.Resampling.LANCZOS, box=box, reducing_gap=2.0)
 
 
+def opencv() -> ModuleType:
+    """The ``cv2`` module, imported on first use (it and numpy weigh ~40 MiB) under a lock: OpenCV's first import is
+    not thread-safe, and two worker threads may reach their first thumbnails at once."""
+    with _IMPORTING:
+        try:
+            import cv2
+        except ImportError as error:
+            raise RuntimeError("face detection needs OpenCV: pip install 'opencv-python-headless<5'") from error
+    return cv2
+
+
 def _classifier():
     classifier = getattr(_local, "classifier", None)
     if classifier is None:
-        try:
-            import cv2  # heavy: loaded on the first face search only
-        except ImportError as error:
-            raise RuntimeError("face detection needs OpenCV: pip install 'opencv-python-headless<5'") from error
-        # The type ignore: cv2's stubs lack cv2.data, which the package has (the cascade files ship there).
-        classifier = cv2.CascadeClassifier(cv2.data.haarcascades + _CASCADE_FILE)  # type: ignore[attr-defined]
+        cv2 = opencv()
+        classifier = cv2.CascadeClassifier(cv2.data.haarcascades + _CASCADE_FILE)  # the cascade files ship in cv2
         if classifier.empty():
             raise RuntimeError(f"OpenCV could not load {_CASCADE_FILE}; opencv-python-headless 5 dropped it, use <5")
         _local.classifier = classifier

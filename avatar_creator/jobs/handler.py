@@ -40,9 +40,6 @@ class JobHandler(Protocol):
 
     queue: JobQueue
 
-    def prepare(self) -> None:
-        """Load what the first job needs before worker threads start (imports that are not thread-safe)."""
-
     def claimed(self, job: Any) -> None:
         """Tell the job's owner that a worker took it (the claim has committed; no session)."""
 

@@ -18,7 +18,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, delete, insert, update
 
 from avatar_creator import logs, metrics
-from avatar_creator.db import Database, db_now, new_id
+from avatar_creator.db import Database, commit_lazily, db_now, new_id
 from avatar_creator.jobs import liveness, queue
 from avatar_creator.jobs.doorbell import Doorbell
 from avatar_creator.jobs.handler import INTERNAL, JobFailed, JobHandler, JobStopped
@@ -37,7 +37,8 @@ class Flight:
     attempt: queue.Attempt
     lost: threading.Event = field(default_factory=threading.Event)
     progress: int = 0
-    last_write: float = 0.0
+    # Counted from the claim: a job done within PROGRESS_INTERVAL_S writes no progress at all, only its end.
+    last_write: float = field(default_factory=time.monotonic)
 
 
 class WorkerPool:
@@ -59,7 +60,6 @@ class WorkerPool:
 
     def start(self) -> None:
         """Register as a new worker process and start the threads (again, after a ``stop``)."""
-        self._handler.prepare()
         self.worker_id = new_id()
         self._stopping = threading.Event()
         self._register()
@@ -171,6 +171,7 @@ class WorkerPool:
         try:
             with self._database.session() as session:
                 queue.give_up_waiting_after(session)  # a progress write is skippable, the next one lands
+                commit_lazily(session)
                 current = self._handler.save_progress(session=session, attempt=flight.attempt, progress=progress)
         except Exception as error:
             log.warning("job %s: could not save progress (%s)", flight.attempt.job_id, type(error).__name__)
@@ -203,6 +204,7 @@ class WorkerPool:
         flights = list(self._flights.values())
         with self._database.session() as session:
             queue.give_up_waiting_after(session)  # a missed beat is made up 2 s later; a stalled one costs leases
+            commit_lazily(session)
             known = cast(CursorResult, session.execute(update(WorkerProcess).where(WorkerProcess.id == self.worker_id)
                                                        .values(heartbeat_at=db_now()))).rowcount
             still_ours = self._handler.queue.extend_leases(session=session, worker_id=self.worker_id,

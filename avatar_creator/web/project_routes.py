@@ -30,7 +30,7 @@ from avatar_creator.generation.pricing import costs
 from avatar_creator.projects import service as projects_service
 from avatar_creator.settings import Settings
 from avatar_creator.signing import FileUrls
-from avatar_creator.web import choices, forms, uploads
+from avatar_creator.web import choices, forms, recall, uploads
 from avatar_creator.web.errors import WEB_TAG
 from avatar_creator.web.rendering import local_path, redirect, render
 from avatar_creator.web.session import FormDep, VerifiedUser, WebUser, signed_in_user, verified_user
@@ -179,9 +179,10 @@ def _generate_page(request: Request, *, database: Database, settings: Settings, 
 
 @router.get("/projects/{project_id}/generate")
 def generate_page(project_id: str, request: Request, user: WebUser, database: DatabaseDep, settings: SettingsDep,
-                  provider_names: ProviderNamesDep) -> Response:
+                  provider_names: ProviderNamesDep, from_avatar: str | None = Query(None, max_length=64)) -> Response:
+    values = recall.form_values(database=database, user_id=user.id, avatar_id=from_avatar) if from_avatar else None
     return _generate_page(request, database=database, settings=settings, provider_names=provider_names, user=user,
-                          project_id=project_id)
+                          project_id=project_id, values=values)
 
 
 @router.post("/projects/{project_id}/generate",

@@ -68,7 +68,9 @@ def assert_accessible(page) -> None:
     """axe-core finds no serious or critical accessibility issue on the page as it is now."""
     from axe_playwright_python.sync_playwright import Axe
 
-    # A toast still fading in has a contrast it will not keep: judge the page once its animations are over.
+    # A page still loading aborts the checks' scripts; a toast still fading in has a contrast it will not keep: judge
+    # the page once it has loaded and its animations are over.
+    page.wait_for_load_state()
     page.evaluate("Promise.all(document.getAnimations()"
                   ".filter(animation => animation.effect.getTiming().iterations !== Infinity)"
                   ".map(animation => animation.finished))")
@@ -76,3 +78,50 @@ def assert_accessible(page) -> None:
                   if violation["impact"] in ("serious", "critical")]
     assert violations == [], "\n".join(
         f"{v['id']} ({v['impact']}): {v['help']} at {[node['target'] for node in v['nodes']]}" for v in violations)
+
+
+# Each Tab stop's own ring (outline, box-shadow) and, for a visually hidden radio, its label's face: these must differ
+# between focused and not, so an indicator that another rule overrides (a button's own shadow) is caught.
+_RING_SNAPSHOT = """element => {
+  const face = element.matches("input[type=radio], input[type=checkbox]") && element.nextElementSibling;
+  return [element, face].filter(Boolean).map(el => {
+    const style = getComputedStyle(el);
+    return [style.outlineStyle, style.outlineWidth, style.outlineColor, style.boxShadow].join(" ");
+  }).join(" | ");
+}"""
+_SETTLE = ("Promise.all(document.getAnimations().filter(a => a.effect.getTiming().iterations !== Infinity)"
+           ".map(a => a.finished.catch(() => null)))")  # a cancelled one (a toast removed) rejects
+
+
+def assert_focus_visible(page, max_stops: int = 120) -> int:
+    """Tab through the whole page from the top: every stop's focused look differs from its unfocused one. Returns
+    the number of stops."""
+    # Focusing the body moves the start of Tab navigation to the top (a blur alone leaves it where focus was).
+    page.evaluate("window.scrollTo(0, 0); document.body.tabIndex = -1; document.body.focus();"
+                  "document.body.removeAttribute('tabindex')")
+    seen: list = []
+    unseen: list[str] = []
+    previous = None
+    for _ in range(max_stops):
+        page.keyboard.press("Tab")
+        page.evaluate(_SETTLE)
+        handle = page.evaluate_handle("document.activeElement")
+        if page.evaluate("element => element === document.body", handle) or any(
+                page.evaluate("([a, b]) => a === b", [handle, old]) for old in seen[:1]):
+            break
+        focused = page.evaluate(_RING_SNAPSHOT, handle)
+        if previous is not None:
+            old_handle, old_focused, label = previous
+            if page.evaluate(_RING_SNAPSHOT, old_handle) == old_focused:
+                unseen.append(label)
+        label = page.evaluate("el => el.outerHTML.slice(0, 120)", handle)
+        previous = (handle, focused, label)
+        seen.append(handle)
+    if previous is not None:  # the last stop, compared once focus has left it
+        page.evaluate("document.activeElement.blur()")
+        page.evaluate(_SETTLE)
+        if page.evaluate(_RING_SNAPSHOT, previous[0]) == previous[1]:
+            unseen.append(previous[2])
+    page.evaluate("window.scrollTo(0, 0)")
+    assert unseen == [], "no visible focus on:\n" + "\n".join(unseen)
+    return len(seen)

@@ -79,6 +79,7 @@ def test_an_admin_grants_credits_live_cancels_a_job_disables_the_user_and_audits
     expect(page.get_by_role("status").filter(has_text="10 credits went back")).to_be_visible()
     expect(member.locator("#credit-balance")).to_have_text("150")
     page.get_by_role("link", name=member_email).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(member_email)
     assert_accessible(page)
     screenshot(page, "admin-user")
     page.get_by_role("button", name="Disable account").click()
