@@ -145,6 +145,7 @@ def main(argv: list[str] | None = None) -> None:
     started = time.time()
     report: dict = {"started": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(started)), "quick": args.quick,
                     "machine": machine(), "load_average_start": os.getloadavg(), "benchmarks": {}}
+    previous: dict = {}
     if args.only and RESULTS.exists():  # a partial run refreshes those benchmarks in the last full report
         previous = json.loads(RESULTS.read_text())
         report["benchmarks"] = previous.get("benchmarks", {})
@@ -158,7 +159,7 @@ def main(argv: list[str] | None = None) -> None:
         if not args.only or benchmark.name in args.only:
             report["benchmarks"][benchmark.name] = run_one(benchmark, args.quick)
     report["load_average_end"] = os.getloadavg()
-    report["seconds"] = round(time.time() - started, 1)
+    report["seconds"] = round(time.time() - started, 1) + (previous.get("seconds", 0) if args.only else 0)
     soak = RESULTS_DIR / "soak.json"  # run on its own (bench/soak.py): shown when there is one
     if soak.exists():
         report["soak"] = json.loads(soak.read_text())
