@@ -31,7 +31,8 @@ def _figures(report: dict, name: str, *path: str | int) -> str:
     """One figure from each run of a benchmark, joined: three runs show the spread; '–' when none measured it."""
     values = [_get(result, *path) for result in _results(report, name)]
     values = [max(value) if isinstance(value, list) and value else value for value in values]  # several processes
-    shown = [f"{value:g}" if isinstance(value, int | float) else str(value) for value in values if value is not None]
+    shown = [f"{value:,}" if isinstance(value, int) else f"{value:g}" if isinstance(value, float) else str(value)
+             for value in values if value is not None]
     return " / ".join(shown) or "–"
 
 
