@@ -37,7 +37,8 @@ def _figures(report: dict, name: str, *path: str | int) -> str:
 
 
 def _met(value: str, target: float, *, below: bool = True) -> str:
-    numbers = [float(part) for part in value.split(" / ") if part.replace(".", "", 1).isdigit()]
+    parts = [part.replace(",", "") for part in value.split(" / ")]
+    numbers = [float(part) for part in parts if part.replace(".", "", 1).isdigit()]
     if not numbers:
         return "not measured"
     worst = max(numbers) if below else min(numbers)
