@@ -172,7 +172,8 @@ def _rates(report: dict) -> dict[str, float]:
     def walk(data: Any, path: str) -> None:
         if isinstance(data, dict):
             for key, value in data.items():
-                walk(value, f"{path}.{key}")
+                if key != "targets":  # goals, not measurements
+                    walk(value, f"{path}.{key}")
         elif isinstance(data, int | float) and (path.endswith("per_s") or path.endswith("per_second")):
             found[path.lstrip(".")] = float(data)
 
