@@ -206,6 +206,12 @@ def render(report: dict, doc: Path, plot_folder: Path) -> None:
         f"| load average at start (1, 5, 15 min) | {', '.join(f'{value:.2f}' for value in start)} |",
         f"| load average at end | {', '.join(f'{value:.2f}' for value in end)} |", "",
         "## Targets (issue 18)", "", *targets_table(report), "",
+        "Uploads: an upright sRGB JPEG or 8-bit PNG is stored as sent less its metadata (no re-encode) and a JPEG's "
+        "thumbnail is decoded at 1/4 or 1/8 scale (`draft`); a photo whose EXIF says to turn it, or whose colour "
+        "profile converts, is decoded in full and re-encoded (the 'EXIF rotation' row), at most "
+        "`AVATAR_MAX_CONCURRENT_DECODES` at once. Streams: the open-file limit is raised to its hard limit "
+        f"({_figures(report, 'streams', 'file_limit', 'hard')}), which did not limit 2,000 streams; "
+        "`/health` is timed while one generation per user fans its events out to every stream.", "",
         "## Next to the peers (same run)", "", *peers_table(report), "",
         "## Plots", "", *plots(report, plot_folder),
         "## Soak (`python -m bench.soak`, run on its own)", "", *soak_table(report), "",
