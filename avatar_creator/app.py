@@ -32,6 +32,7 @@ from avatar_creator.generation.routes import router as generation_router
 from avatar_creator.generation.runner import build_runtime
 from avatar_creator.generation.source_routes import router as generation_sources_router
 from avatar_creator.head import HeadAsGet
+from avatar_creator.imaging.decodes import DecodeSlots
 from avatar_creator.jobs.health import worker_check
 from avatar_creator.mail import build_mailer
 from avatar_creator.platform_routes import router as platform_router
@@ -94,6 +95,8 @@ def create_app(settings: Settings | None = None, *, providers: dict[str, Provide
                                     parallelism=settings.argon2_parallelism,
                                     max_concurrent=settings.max_concurrent_hashes)
     app.state.rate_limiter = rate_limiter
+    app.state.decodes = DecodeSlots(max_concurrent=settings.max_concurrent_decodes,
+                                    wait_seconds=settings.decode_wait_seconds)
     app.state.storage = storage
     app.state.mailer = build_mailer(settings)
     app.state.file_url = FileUrls(secret=settings.secret, public_url=settings.public_url)

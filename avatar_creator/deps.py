@@ -30,6 +30,7 @@ from avatar_creator.errors import CsrfFailed, Forbidden, NotFound, Unauthorized
 from avatar_creator.events.broadcast import Broadcaster
 from avatar_creator.events.tickets import UsedTickets
 from avatar_creator.health import HealthRegistry
+from avatar_creator.imaging.decodes import DecodeSlots
 from avatar_creator.jobs.queue import Signals
 from avatar_creator.mail import Mail, Mailer, send_quietly
 from avatar_creator.ratelimit import RateLimiter
@@ -75,6 +76,10 @@ def get_passwords(request: Request) -> Passwords:
     return request.app.state.passwords
 
 
+def get_decodes(request: Request) -> DecodeSlots:
+    return request.app.state.decodes
+
+
 def get_rate_limiter(request: Request) -> RateLimiter:
     return request.app.state.rate_limiter
 
@@ -118,6 +123,7 @@ SignalsDep = Annotated[Signals, Depends(get_signals)]
 ProviderNamesDep = Annotated[set[str], Depends(get_provider_names)]
 FileUrlsDep = Annotated[FileUrls, Depends(get_file_urls)]
 PasswordsDep = Annotated[Passwords, Depends(get_passwords)]
+DecodesDep = Annotated[DecodeSlots, Depends(get_decodes)]
 RateLimiterDep = Annotated[RateLimiter, Depends(get_rate_limiter)]
 BroadcasterDep = Annotated[Broadcaster, Depends(get_broadcaster)]
 UsedTicketsDep = Annotated[UsedTickets, Depends(get_used_tickets)]

@@ -92,6 +92,9 @@ class Settings(BaseSettings):
     # Files
     storage_quota_bytes: int = Field(1024**3, ge=0)
     max_upload_bytes: int = Field(10 * 1024 * 1024, ge=1)
+    # Uploads decoded at once per process (each may hold ~100 MiB of pixels); more wait this long, then 503
+    max_concurrent_decodes: int = Field(2, ge=1, le=64)
+    decode_wait_seconds: float = Field(2.0, ge=0, le=60)
     max_json_bytes: int = Field(1024 * 1024, ge=1)  # every body that is not multipart: JSON, web forms
     # Where files live: data_dir/files ("local") or an S3-compatible bucket ("s3", credentials from the AWS variables)
     storage: Literal["local", "s3"] = "local"

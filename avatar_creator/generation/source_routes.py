@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 from fastapi import APIRouter, Request, status
@@ -14,6 +15,7 @@ from avatar_creator.avatars import attributes
 from avatar_creator.avatars.multipart import read_limited_body, read_upload_form
 from avatar_creator.deps import (
     DatabaseDep,
+    DecodesDep,
     Generator,
     ProviderNamesDep,
     SettingsDep,
@@ -80,11 +82,13 @@ async def read_reference_request(request: Request, max_image_bytes: int) -> Refe
              openapi_extra=multipart_body(FromReferenceIn, json_too=True))
 async def generate_from_reference(project_id: str, request: Request, user: Generator, database: DatabaseDep,
                                   settings: SettingsDep, storage: StorageDep, provider_names: ProviderNamesDep,
-                                  signals: SignalsDep, idempotency_key: IdempotencyKey = None) -> dict:
+                                  signals: SignalsDep, decodes: DecodesDep,
+                                  idempotency_key: IdempotencyKey = None) -> dict:
     reference = await read_reference_request(request, settings.max_upload_bytes)
     body = reference.validated()
-    queued = await run_in_threadpool(  # the image decode and the transaction: off the event loop, in one thread
-        requests.from_reference, database=database, settings=settings, storage=storage,
-        provider_names=provider_names, signals=signals, user_id=user.id, project_id=project_id, body=body,
-        image=reference.image, idempotency_key=idempotency_key)
+    async with decodes.held() if reference.image is not None else nullcontext():
+        queued = await run_in_threadpool(  # the image decode and the transaction: off the event loop, in one thread
+            requests.from_reference, database=database, settings=settings, storage=storage,
+            provider_names=provider_names, signals=signals, user_id=user.id, project_id=project_id, body=body,
+            image=reference.image, idempotency_key=idempotency_key)
     return queued_reply(queued)

@@ -29,6 +29,15 @@ def to_srgb(image: Image.Image, *, keep_alpha: bool) -> Image.Image:
     return flatten(rgb, alpha)
 
 
+def is_srgb(image: Image.Image) -> bool:
+    """True when ``to_srgb`` would leave ``image``'s pixels as they are: 8-bit RGB or RGBA, no transparent colour, no
+    colour profile that converts."""
+    if image.mode not in ("RGB", "RGBA") or "transparency" in image.info:
+        return False
+    icc_profile = image.info.get("icc_profile")
+    return not icc_profile or _transform_to_srgb(icc_profile, "RGB") is None
+
+
 def flatten(rgb: Image.Image, alpha: Image.Image) -> Image.Image:
     """``rgb`` composited onto white through ``alpha``: what a transparent image looks like on a plain page."""
     background = Image.new("RGB", rgb.size, _WHITE)

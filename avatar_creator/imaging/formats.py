@@ -1,7 +1,9 @@
-"""What an upload's first bytes say before anything is decoded: its type and the size it declares."""
+"""What an upload's bytes say before anything is decoded: its type, the size it declares, and the file without its
+metadata when that can be had without decoding it."""
 
 from __future__ import annotations
 
+import re
 import struct
 
 JPEG = "image/jpeg"
@@ -108,3 +110,67 @@ def webp_is_lossless(data: bytes) -> bool:
         size = int.from_bytes(data[position + 4 : position + 8], "little")
         position += 8 + size + (size & 1)
     return False
+
+
+# Segments a JPEG keeps when its metadata is dropped: every one but APP0-APP15 (EXIF, XMP, ICC, MPF, JFIF density,
+# Photoshop...) and COM, except APP14 "Adobe", which says whether the three channels are YCbCr or RGB.
+_JPEG_APP_MARKERS = range(0xE0, 0xF0)
+_JPEG_KEPT_APP = 0xEE
+_JPEG_COMMENT = 0xFE
+_JPEG_SCAN_END = re.compile(rb"\xff[^\x00\xd0-\xd7\xff]")  # in a scan, FF 00 is a stuffed byte and FF D0-D7 a restart
+# Chunks a PNG keeps: the critical ones. Every ancillary chunk (text, EXIF, ICC, gamma, pHYs, time...) is metadata.
+_PNG_KEPT_CHUNKS = {b"IHDR", b"PLTE", b"IDAT", b"IEND"}
+
+
+def jpeg_without_metadata(data: bytes) -> bytes | None:
+    """The first picture of a JPEG, its entropy-coded data untouched, without metadata segments or trailing bytes; None
+    when its structure is not one this reads (the caller then decodes and re-encodes it)."""
+    kept = [b"\xff\xd8"]
+    position = 2
+    while position + 2 <= len(data):
+        if data[position] != 0xFF:
+            return None
+        marker = data[position + 1]
+        if marker == 0xFF:  # fill byte
+            position += 1
+            continue
+        if marker == 0xD9:
+            kept.append(b"\xff\xd9")
+            return b"".join(kept)
+        if marker in _JPEG_MARKERS_WITHOUT_LENGTH:
+            return None  # a restart marker or SOI outside a scan: not a plain file
+        if position + 4 > len(data):
+            return None
+        end = position + 2 + struct.unpack(">H", data[position + 2 : position + 4])[0]
+        if marker == 0xDA:  # start of scan: its coded data runs to the next marker
+            found = _JPEG_SCAN_END.search(data, end)
+            if found is None:
+                return None
+            end = found.start()
+        if end > len(data):
+            return None
+        if marker == _JPEG_KEPT_APP or (marker not in _JPEG_APP_MARKERS and marker != _JPEG_COMMENT):
+            kept.append(data[position:end])
+        position = end
+    return None
+
+
+def png_without_metadata(data: bytes) -> bytes | None:
+    """An 8-bit RGB or RGBA PNG's critical chunks, copied as they are, without metadata chunks or trailing bytes; None
+    for other pixel formats or when its chunks do not read to an IEND."""
+    if data[12:16] != b"IHDR" or data[24:26] not in (b"\x08\x02", b"\x08\x06"):  # bit depth 8, RGB or RGBA
+        return None
+    kept = [data[:8]]
+    position = 8
+    while position + 12 <= len(data):
+        length = int.from_bytes(data[position : position + 4], "big")
+        kind = data[position + 4 : position + 8]
+        end = position + 12 + length
+        if end > len(data):
+            return None
+        if kind in _PNG_KEPT_CHUNKS:
+            kept.append(data[position:end])
+        if kind == b"IEND":
+            return b"".join(kept)
+        position = end
+    return None

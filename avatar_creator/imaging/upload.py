@@ -4,18 +4,33 @@ from __future__ import annotations
 
 import functools
 import io
+import math
 import struct
 from dataclasses import dataclass
 
 from PIL import ExifTags, Image, ImageFile
 
-from .colour import to_srgb
+from .colour import is_srgb, to_srgb
 from .errors import InvalidImage, UnsupportedImageType
-from .formats import HEIC, JPEG, PNG, SNIFF_BYTES, WEBP, declared_size, sniff, webp_is_lossless
-from .thumbnails import THUMBNAIL_MIME, encode_thumbnail
+from .formats import (
+    HEIC,
+    JPEG,
+    PNG,
+    SNIFF_BYTES,
+    WEBP,
+    declared_size,
+    jpeg_without_metadata,
+    png_without_metadata,
+    sniff,
+    webp_is_lossless,
+)
+from .thumbnails import THUMBNAIL_MIME, THUMBNAIL_SIZE, encode_thumbnail
 
 JPEG_QUALITY = 90
-PNG_COMPRESS_LEVEL = 3  # 2048² photo: level 6 takes ~2× as long for ~10% smaller files
+# Measured by bench/png_levels.py on 2048² pictures: zlib's run-length strategy is 2-3× faster than level 3's default
+# on a photo and smaller on both a photo (-12%) and a flat graphic (-64%); the level barely matters with it.
+PNG_COMPRESS_LEVEL = 1
+PNG_COMPRESS_TYPE = 3  # Z_RLE
 
 _PILLOW_FORMATS = {JPEG: "JPEG", PNG: "PNG", WEBP: "WEBP", HEIC: "HEIF"}
 _EXTENSIONS = {JPEG: "jpg", PNG: "png", WEBP: "webp"}
@@ -72,15 +87,18 @@ def process_upload(
     _check_not_too_large(image.size, max_side, max_pixels)
     if image.format in _ANIMATABLE and getattr(image, "is_animated", False):
         raise InvalidImage("image is animated; only still images are accepted")
-    try:
-        image.load()
-    except _DECODE_ERRORS as error:
-        raise InvalidImage("image could not be decoded: it is truncated or corrupt") from error
+    if mime_type != JPEG:  # decoded now, so that no later read of it (PNG's EXIF) decodes it and hides an error
+        _load(image)
+    unchanged = _without_metadata(image, data, mime_type)
+    if unchanged is not None:
+        return _kept(image, unchanged, mime_type, min_side, max_side, max_pixels)
+    _load(image)
     image = _upright(image)
     _check_sides(image.size, min_side, max_side, max_pixels)
 
     stored_mime = JPEG if mime_type == HEIC else mime_type
     pixels = to_srgb(image, keep_alpha=stored_mime != JPEG)
+    del image  # the decoded original, when ``pixels`` is a converted copy: one full-size picture alive, not two
     stored = _encode(pixels, stored_mime, lossless=mime_type == WEBP and webp_is_lossless(data))
     return ProcessedImage(
         data=stored,
@@ -90,6 +108,38 @@ def process_upload(
         height=pixels.height,
         thumbnail=encode_thumbnail(pixels),
     )
+
+
+def _without_metadata(image: Image.Image, data: bytes, mime_type: str) -> bytes | None:
+    """The upload's own bytes less its metadata when its pixels need no change (upright, 8-bit sRGB), else None.
+
+    Storing them skips a full-size re-encode (most of an upload's time) and keeps a JPEG's quality as it came.
+    """
+    if mime_type not in (JPEG, PNG) or not is_srgb(image) or _orientation(image) != 1:
+        return None
+    return jpeg_without_metadata(data) if mime_type == JPEG else png_without_metadata(data)
+
+
+def _kept(image: Image.Image, data: bytes, mime_type: str, min_side: int, max_side: int,
+          max_pixels: int) -> ProcessedImage:
+    """``data`` stored as it is; the pixels are decoded only to check them and for the thumbnail, a JPEG's at the
+    smallest scale that still gives the thumbnail twice its size (``draft``: a 12-megapixel photo decodes at 1/4)."""
+    width, height = image.size
+    if mime_type == JPEG:
+        scale = min(1.0, 2 * THUMBNAIL_SIZE / min(width, height))
+        image.draft("RGB", (math.ceil(width * scale), math.ceil(height * scale)))
+    _load(image)
+    _check_sides((width, height), min_side, max_side, max_pixels)
+    image.info.clear()  # nothing of the upload's metadata reaches the thumbnail either
+    return ProcessedImage(data=data, mime_type=mime_type, extension=_EXTENSIONS[mime_type], width=width,
+                          height=height, thumbnail=encode_thumbnail(image))
+
+
+def _load(image: Image.Image) -> None:
+    try:
+        image.load()
+    except _DECODE_ERRORS as error:
+        raise InvalidImage("image could not be decoded: it is truncated or corrupt") from error
 
 
 def _open(data: bytes, mime_type: str) -> ImageFile.ImageFile:
@@ -107,14 +157,19 @@ def _upright(image: Image.Image) -> Image.Image:
 
     Not ``ImageOps.exif_transpose``: it writes the EXIF back, which raises on corrupt tags we are about to drop anyway.
     """
-    try:
-        orientation = image.getexif().get(ExifTags.Base.Orientation)
-    except _DECODE_ERRORS:
-        return image  # unreadable EXIF: show the picture as stored, as browsers do
-    method = _ORIENTATIONS.get(orientation) if isinstance(orientation, int) else None
+    method = _ORIENTATIONS.get(_orientation(image))
     if method is None:
         return image
     return image.transpose(method)  # keeps ``info``, so the ICC profile still reaches the colour conversion
+
+
+def _orientation(image: Image.Image) -> int:
+    """The EXIF orientation; 1 (as stored) when there is none or the EXIF is unreadable, as browsers show it."""
+    try:
+        orientation = image.getexif().get(ExifTags.Base.Orientation)
+    except _DECODE_ERRORS:
+        return 1
+    return orientation if isinstance(orientation, int) else 1
 
 
 @functools.cache
@@ -151,7 +206,7 @@ def _encode(pixels: Image.Image, mime_type: str, *, lossless: bool) -> bytes:
     if mime_type == JPEG:
         pixels.save(buffer, "JPEG", quality=JPEG_QUALITY)
     elif mime_type == PNG:
-        pixels.save(buffer, "PNG", compress_level=PNG_COMPRESS_LEVEL)
+        pixels.save(buffer, "PNG", compress_level=PNG_COMPRESS_LEVEL, compress_type=PNG_COMPRESS_TYPE)
     elif lossless:
         pixels.save(buffer, "WEBP", lossless=True)
     else:

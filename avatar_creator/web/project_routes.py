@@ -23,6 +23,7 @@ from avatar_creator.credits import service as credits_service
 from avatar_creator.db import Database
 from avatar_creator.deps import (
     DatabaseDep,
+    DecodesDep,
     FileUrlsDep,
     ProviderNamesDep,
     SettingsDep,
@@ -212,10 +213,10 @@ def delete_avatar(user: VerifiedUser, form: FormDep, database: DatabaseDep, stor
 @router.post("/projects/{project_id}/upload",
              dependencies=[limit_by_user("upload", user_dependency=signed_in_user)])  # CSRF: in the multipart form
 async def upload(project_id: str, request: Request, user: WebUser, database: DatabaseDep, settings: SettingsDep,
-                 storage: StorageDep, signals: SignalsDep, file_urls: FileUrlsDep) -> Response:
+                 storage: StorageDep, signals: SignalsDep, file_urls: FileUrlsDep, decodes: DecodesDep) -> Response:
     return await uploads.handle(request, user_id=user.id, project_id=project_id, database=database,
                                 settings=settings, storage=storage, event_sink=signals.events,
-                                file_urls=file_urls)
+                                file_urls=file_urls, decodes=decodes)
 
 
 # Generate

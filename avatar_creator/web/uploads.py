@@ -20,6 +20,7 @@ from avatar_creator.db import Database
 from avatar_creator.deps import CSRF_HEADER
 from avatar_creator.errors import AppError, CsrfFailed, ValidationFailed
 from avatar_creator.events import EventSink
+from avatar_creator.imaging.decodes import DecodeSlots
 from avatar_creator.settings import Settings
 from avatar_creator.signing import FileUrls
 from avatar_creator.storage import Storage
@@ -33,7 +34,7 @@ FILE_PROBLEMS = {413, 415}  # a too-large or unsupported file is the file's prob
 
 
 async def handle(request: Request, *, user_id: str, project_id: str, database: Database, settings: Settings,
-                 storage: Storage, event_sink: EventSink, file_urls: FileUrls) -> Response:
+                 storage: Storage, event_sink: EventSink, file_urls: FileUrls, decodes: DecodeSlots) -> Response:
     """Store the upload and answer the new card, or the messages of a refusal."""
     await run_in_threadpool(uploading.check_project, database=database, user_id=user_id, project_id=project_id)
     try:
@@ -45,9 +46,10 @@ async def handle(request: Request, *, user_id: str, project_id: str, database: D
         fields, errors = forms.parse(AvatarUpload, form.fields, FIELDS)
         if fields is None:  # refused: errors says why
             return _refused(request, errors, 400)
-        uploaded = await run_in_threadpool(
-            uploading.upload, database=database, storage=storage, event_sink=event_sink, user_id=user_id,
-            project_id=project_id, image=form.image, fields=fields.columns(), cost=settings.cost_upload)
+        async with decodes.held():
+            uploaded = await run_in_threadpool(
+                uploading.upload, database=database, storage=storage, event_sink=event_sink, user_id=user_id,
+                project_id=project_id, image=form.image, fields=fields.columns(), cost=settings.cost_upload)
     except CsrfFailed:
         raise
     except AppError as error:

@@ -155,6 +155,40 @@ def test_png_text_chunks_are_removed():
     assert b"tEXt" not in result.data and b"zTXt" not in result.data and b"iTXt" not in result.data
 
 
+def test_an_upright_srgb_jpeg_is_stored_as_sent_less_its_metadata():
+    """No re-encode: the stored pixels are the upload's exactly (quality 98 would not survive a quality-90 encode)."""
+    data = encode(photo(), "JPEG", quality=98, comment=b"secret-comment", dpi=(300, 300))
+    result = process_upload(data)
+    assert_clean(result, "image/jpeg", (640, 480))
+    scan = data.index(b"\xff\xda")  # the first scan and everything after it, up to the end of the picture
+    assert result.data.endswith(data[scan:])
+    assert _pixels(result.data) == _pixels(data)
+
+
+def test_a_large_jpeg_gets_its_thumbnail_from_a_reduced_decode():
+    result = process_upload(encode(photo(2400, 1800), "JPEG"))
+    assert (result.width, result.height) == (2400, 1800)
+    assert Image.open(io.BytesIO(result.thumbnail)).size == (300, 300)
+
+
+def test_an_8_bit_png_keeps_its_compressed_data():
+    data = encode(photo(300, 300), "PNG", pnginfo=_text_chunk(), dpi=(72, 72))
+    result = process_upload(data)
+    assert_clean(result, "image/png", (300, 300))
+    idat = data.index(b"IDAT") - 4
+    assert data[idat:data.index(b"IEND") - 4] in result.data
+
+
+def _pixels(data: bytes) -> bytes:
+    return Image.open(io.BytesIO(data)).convert("RGB").tobytes()
+
+
+def _text_chunk() -> PngImagePlugin.PngInfo:
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Comment", "secret-text")
+    return info
+
+
 def test_cmyk_jpeg_becomes_rgb():
     data = encode(Image.new("CMYK", (300, 300), (255, 0, 0, 0)), "JPEG")  # pure cyan ink
     stored = assert_clean(process_upload(data), "image/jpeg", (300, 300))
