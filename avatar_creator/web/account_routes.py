@@ -46,11 +46,10 @@ def _account_page(request: Request, user: User, database, settings: Settings, *,
     """The account page; ``errors`` and ``values`` are keyed by section (a refused form shown again)."""
     rows = accounts.list_sessions(database=database, user=user, token=request.cookies[SESSION_COOKIE])
     sessions = [{"row": row, "current": current, "device": devices.describe(row.user_agent)} for row, current in rows]
-    refused = next(iter((errors or {}).values()), {})
     return render(request, "account.html", {
         "sessions": sessions, "errors": errors or {}, "values": values or {},
         "verification_required": settings.require_email_verification,
-    }, user=user, status_code=status_code, page_url="/account", toasts=forms.toasts(refused))
+    }, user=user, status_code=status_code, page_url="/account")
 
 
 def _refused(request: Request, user: User, database, settings: Settings, section: str, errors: dict[str, str],
@@ -179,7 +178,7 @@ def _visitor_page(request: Request, settings: Settings, template: str, context: 
 def _link_page(request: Request, template: str, context: dict, *, status_code: int = 200,
                errors: dict | None = None) -> Response:
     return render(request, template, {"errors": errors or {}, "values": {}, **context}, status_code=status_code,
-                  page_url=request.url.path, toasts=forms.toasts(errors or {}))
+                  page_url=request.url.path)
 
 
 @router.get("/password/reset")

@@ -77,7 +77,7 @@ def _user_page(request: Request, database: DatabaseDep, admin: User, user_id: st
                                     cursor=None)
     return _render(request, "user.html", admin, {"account": account, "generations": work, "errors": errors or {},
                                                  "values": values or {}},
-                   status_code=status_code, toasts=forms.toasts(errors or {}), page_url=f"/admin/users/{user_id}")
+                   status_code=status_code, page_url=f"/admin/users/{user_id}")
 
 
 @router.post("/users/{user_id}/credits")

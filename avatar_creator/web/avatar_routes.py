@@ -72,8 +72,7 @@ def _avatar_page(request: Request, *, database: Database, settings: Settings, fi
         "reference_values": reference_values or {"name": f"{avatar.name} (from a photo)"[:100], "count": "1",
                                                  "prompt": "", "strength": "0.6"},
         "reference_errors": reference_errors or {},
-    }, user=user, status_code=status_code, page_url=f"/avatars/{avatar_id}",
-        toasts=forms.toasts(errors or reference_errors or {}))
+    }, user=user, status_code=status_code, page_url=f"/avatars/{avatar_id}")
 
 
 @router.get("/avatars/{avatar_id}")

@@ -70,10 +70,3 @@ def parse_generate(form: Mapping, reference_avatar_id: str | None = None) -> tup
     model = GenerateIn if reference_avatar_id is None else FromReferenceIn
     return validate(model, data, renamed={"width": "size", "height": "size", "avatarId": REFERENCE_AVATAR})
 
-
-def toasts(errors: dict[str, str]) -> list[dict]:
-    """The toast that goes with a refused form: its one message, or a pointer to the marked fields."""
-    if not errors:
-        return []
-    only = next(iter(errors.values())) if len(errors) == 1 else None
-    return [{"kind": "error", "message": errors.get(FORM_LEVEL) or only or "Please check the marked fields."}]

@@ -53,7 +53,7 @@ def _preset_page(request: Request, *, database: Database, settings: Settings, us
         "preset": preset, "preview_url": previews.url(preset, None), "projects": projects, "values": values,
         "errors": errors or {}, "unit_cost": price(settings, "from_preset"), "balance": balance,
         "initial_count": count, "variations": choices.VARIATIONS, "look_labels": LOOK_LABELS,
-    }, user=user, status_code=status_code, page_url=f"/presets/{preset_id}", toasts=forms.toasts(errors or {}))
+    }, user=user, status_code=status_code, page_url=f"/presets/{preset_id}")
 
 
 @router.get("/presets/{preset_id}")

@@ -90,7 +90,7 @@ def _visitor_page(request: Request, settings: Settings, template: str, context: 
     """A page for someone not signed in, with the CSRF token of its forms set as their cookie."""
     request.state.csrf_token = visitor_csrf_token(request, settings)
     response = render(request, template, {"errors": errors or {}, **context}, status_code=status_code,
-                      page_url=request.url.path, toasts=forms.toasts(errors or {}))
+                      page_url=request.url.path)
     set_visitor_cookie(response, request.state.csrf_token, settings)
     return response
 
@@ -175,7 +175,7 @@ def _projects_page(request: Request, database: Database, file_urls: FileUrls, us
         cards = _project_cards(session, file_urls, projects)
     return render(request, "projects.html", {
         "projects": cards, "errors": errors or {}, "values": {}, **context,
-    }, user=user, status_code=status_code, page_url="/projects", toasts=forms.toasts(errors or {}))
+    }, user=user, status_code=status_code, page_url="/projects")
 
 
 @router.get("/projects")

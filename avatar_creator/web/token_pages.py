@@ -23,13 +23,12 @@ SCOPE_LABELS = {"avatars:read": "Read avatars (list, view, download)",
                 "generate": "Generate avatars (spends your credits)"}
 
 
-def _page(request: Request, database: Database, user: User, *, status_code: int = 200,
-          toasts: list[dict] | None = None, **context) -> Response:
+def _page(request: Request, database: Database, user: User, *, status_code: int = 200, **context) -> Response:
     with database.session(write=False) as session:
         found = tokens.list_for_user(session=session, user_id=user.id)
     return render(request, "account_tokens.html", {"tokens": found, "scope_labels": SCOPE_LABELS, "errors": {},
                                                    "values": {}, "chosen_scopes": [], **context},
-                  user=user, status_code=status_code, toasts=toasts, page_url=PAGE)
+                  user=user, status_code=status_code, page_url=PAGE)
 
 
 @router.get(PAGE)
@@ -45,7 +44,7 @@ def create_token(request: Request, user: VerifiedUser, form: FormDep, database: 
     body, errors = forms.validate(TokenCreate, data)
     if body is None:
         return _page(request, database, user, status_code=400, errors=errors, values=form,
-                     chosen_scopes=form.getlist("scopes"), toasts=forms.toasts(errors))
+                     chosen_scopes=form.getlist("scopes"))
     with database.session() as session:
         issued = tokens.create(session=session, user_id=user.id, name=body.name, scopes=list(body.scopes),
                                expires_in_days=body.expires_in_days)

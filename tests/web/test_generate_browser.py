@@ -7,8 +7,15 @@ import re
 
 import pytest
 
-from tests.support.web import DESKTOP, PHONE, assert_accessible, create_project, register_user, screenshot
-from tests.web.test_gallery_browser import FOCUS_SHOWN
+from tests.support.web import (
+    DESKTOP,
+    PHONE,
+    assert_accessible,
+    assert_focus_visible,
+    create_project,
+    register_user,
+    screenshot,
+)
 from tests.web.test_project_browser import upload
 
 pytest.importorskip("playwright", reason="playwright is not installed (pip install -e '.[dev]')")
@@ -87,15 +94,6 @@ def test_keyboard_focus_is_visible_on_the_generate_page_and_screenshots(page, ph
     page.get_by_label("An upload or avatar of this project").select_option(label="Portrait · Uploaded")
     page.get_by_role("button", name="Fintech founder").click()
     screenshot(page, "generate-from-photo")
-    page.reload()  # the Tab walk starts from the top of the page
-    stops = 0
-    for _ in range(60):
-        page.keyboard.press("Tab")
-        if page.evaluate("document.activeElement === document.body"):
-            break
-        described = page.evaluate("document.activeElement.outerHTML.slice(0, 120)")
-        assert page.evaluate(FOCUS_SHOWN), f"no visible focus on {described}"
-        stops += 1
-    assert stops >= 40
+    assert assert_focus_visible(page) >= 40
     page.goto("/projects")
     assert_accessible(page)
