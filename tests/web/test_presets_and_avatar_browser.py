@@ -80,6 +80,7 @@ def test_a_presets_two_variations_appear_live_on_the_project_page(page, viewport
     expect(page.locator("#generating .generation-card")).to_have_count(2)
     made = page.locator("#gallery .avatar-card", has_text="Sari")
     expect(made).to_have_count(2, timeout=30_000)
+    assert sorted(made.locator("[data-name]").all_inner_texts()) == ["Sari", "Sari 2"]  # told apart by name
     assert still_same_page(page)  # the two arrived by live events, not a reload
 
     page.goto(f"/avatars/{avatar_id(made.first)}")
