@@ -134,10 +134,12 @@ def test_the_whole_walk_with_live_progress_reload_favourite_download_cancel_and_
     expect(page.locator("#credit-balance")).to_have_text("78")
     mark_page(page)
 
-    # Both bars move while this page stays loaded: the panel follows the live events.
+    # Both bars move while this page stays loaded: the panel follows the live events. The module's server may still
+    # be running the batches an earlier test queued (3.5 s a job, two at a time), so the wait allows for that queue.
     card_ids = [card.get_attribute("id") for card in panel.locator(".generation-card").all()]
     for card_id in card_ids:
-        expect(page.locator(f"#{card_id} progress")).to_have_attribute("value", re.compile(r"^[1-9][0-9]?$"))
+        expect(page.locator(f"#{card_id} progress")).to_have_attribute("value", re.compile(r"^[1-9][0-9]?$"),
+                                                                       timeout=40_000)
     screenshot(page, "project")
     made = page.locator("#gallery .avatar-card", has_text="Maya")
     expect(made).to_have_count(2, timeout=30_000)
