@@ -25,8 +25,7 @@
     close.setAttribute("data-toast-close", "");
     close.textContent = "\u00d7";
     box.append(text, close);
-    region.append(box);
-    scheduleDismiss(box);
+    region.append(box);  // placed and timed by the region's observer, as a server's toast is
   }
   window.avatarToast = toast;
 
@@ -53,6 +52,22 @@
     if (box.dataset.scheduled) return;
     box.dataset.scheduled = "1";
     setTimeout(function () { if (box.isConnected) dismiss(box); }, TOAST_MS);
+  }
+
+  // Each toast is placed the moment it enters the region, before the page is painted: htmx's own load event comes
+  // only after its settle delay, and for those milliseconds a toast could sit over the control just used.
+  // A boosted page brings a new region, watched in its turn.
+  function watchToasts(region) {
+    if (region.dataset.watched) return;
+    region.dataset.watched = "1";
+    within(region, "[data-toast]").forEach(scheduleDismiss);  // the ones the page was rendered with
+    new MutationObserver(function (changes) {
+      changes.forEach(function (change) {
+        change.addedNodes.forEach(function (node) {
+          if (node.nodeType === 1) within(node, "[data-toast]").forEach(scheduleDismiss);
+        });
+      });
+    }).observe(region, { childList: true });
   }
 
   function localTimes(root) {
@@ -178,7 +193,7 @@
       updateCost(form);
     });
     within(root, "[data-dropzone]").forEach(initDropzone);
-    within(root, "[data-toast]").forEach(scheduleDismiss);
+    within(root, "#toasts").forEach(watchToasts);
     within(root, "dialog[data-open-on-load]").forEach(function (dialog) {
       if (!dialog.open) dialog.showModal();
     });
