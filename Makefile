@@ -29,9 +29,16 @@ install: $(STAMP)
 run: $(STAMP)
 	@$(BIN)/avatar-creator run
 
+# The tests that assert a latency or a rate (marked `serial`) run alone first; the rest then runs on TEST_PROCESSES
+# processes, a file per process at a time (a file's servers and browser are shared by its tests). Exit code 5 is
+# "nothing selected", which PYTEST_ARGS naming only one kind of test gives.
+TEST_PROCESSES ?= 2
 test: $(TEST_STAMP)
-	@echo "Running the test suite (pytest $(PYTEST_ARGS))..."
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	@echo "Running the timing-sensitive tests alone (pytest -m serial $(PYTEST_ARGS))..."
+	@$(BIN)/python -m pytest -m serial $(PYTEST_ARGS); serial=$$?; \
+	echo "Running the rest on $(TEST_PROCESSES) processes (pytest -m 'not serial' -n $(TEST_PROCESSES) $(PYTEST_ARGS))..."; \
+	$(BIN)/python -m pytest -m "not serial" -n $(TEST_PROCESSES) --dist loadfile $(PYTEST_ARGS); rest=$$?; \
+	for status in $$serial $$rest; do [ $$status -eq 0 ] || [ $$status -eq 5 ] || exit $$status; done
 
 # ruff and mypy come with the `dev` extra; mypy treats the `local` extra's torch and diffusers as opaque.
 # hadolint and check-jsonschema too: the Dockerfile's lint, and compose.yaml against the vendored Compose schema.

@@ -16,6 +16,8 @@ from tests.support.load import API, GENERATE_BODY, User, deployment, sign_up
 from tests.support.redis_server import RedisServer, redis_server
 from tests.support.uploads import jpeg, upload_path
 
+pytestmark = pytest.mark.serial
+
 PASSWORD = "burst password 1"  # tests.support.load.sign_up's
 # On, but loose enough that only an outage, not this test's own requests, can stop a call.
 LIMITS = {"rate_limits": "on", "rate_limit_login": "1000/minute", "rate_limit_generate": "1000/minute",

@@ -16,6 +16,8 @@ from avatar_creator.projects import service as projects_service
 from tests.support.factories import PASSWORD
 from tests.support.settings import make_settings
 
+pytestmark = pytest.mark.serial
+
 LOGINS = 8
 INSERT_BUDGET_S = 0.050
 

@@ -14,7 +14,7 @@ from tests.support.events import EVENTS_PATH, EventReader
 from tests.support.factories import create_project, generate, get_generation, register
 from tests.support.processes import free_port, serve, service_env, wait_until_serving
 
-pytestmark = [pytest.mark.anyio, pytest.mark.slow]
+pytestmark = [pytest.mark.anyio, pytest.mark.slow, pytest.mark.serial]
 STREAMS = 50
 GRACEFUL_TIMEOUT_S = 10  # what `serve` gives uvicorn (timeout_graceful_shutdown)
 

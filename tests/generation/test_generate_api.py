@@ -68,6 +68,7 @@ def test_variations_get_distinct_names_within_the_name_limit(tmp_path, database_
         assert names == [long, "x" * 97 + " 2"]
 
 
+@pytest.mark.serial  # timed
 def test_forty_concurrent_requests_from_a_user_who_can_pay_for_ten(tmp_path, database_url, ledger):
     with running_service(tmp_path, database_url) as client:  # no workers: only the charging is under test
         user = register(client)

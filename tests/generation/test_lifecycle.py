@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from avatar_creator.db import db_now
 from avatar_creator.generation.models import Generation
 from tests.support.factories import create_project, generate, get_generation, register, wait_for_generations
@@ -34,6 +36,7 @@ def test_cancel_while_pending_refunds_once_and_a_second_cancel_conflicts(tmp_pat
     ledger.assert_exact(user["user"]["id"])
 
 
+@pytest.mark.serial  # timed
 def test_cancel_while_processing_stops_the_worker_and_no_avatar_appears(tmp_path, database_url, ledger):
     with running_service(tmp_path, database_url, workers=1, **SLOW) as client:
         user = register(client)

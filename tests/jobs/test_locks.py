@@ -21,6 +21,8 @@ from avatar_creator.jobs.reaper import reap_once
 from avatar_creator.providers.base import GenerationRequest
 from avatar_creator.providers.offline import OfflineProvider
 
+pytestmark = pytest.mark.serial
+
 NEVER_WAIT = "SET LOCAL lock_timeout = '1s'"  # a statement that would wait on a row lock fails instead
 
 

@@ -21,7 +21,7 @@ from tests.support.factories import create_project, generate, get_generation, re
 from tests.support.jobs import Ledger, running_service
 from tests.support.processes import ServiceProcess, free_port, serve, service_env, wait_until_serving
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.serial]
 
 API = "/api/apps/avatar-creator"
 JOBS = 60

@@ -18,7 +18,7 @@ from avatar_creator.app import create_app
 from tests.support.factories import register
 from tests.support.settings import make_settings
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.serial]
 
 
 class Gate:

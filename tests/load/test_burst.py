@@ -18,7 +18,7 @@ from avatar_creator.projects.models import Project
 from tests.support.jobs import Ledger
 from tests.support.load import ACCEPTED, BurstReport, User, deployment, percentile, run_burst, sign_up
 
-pytestmark = [pytest.mark.anyio, pytest.mark.slow]
+pytestmark = [pytest.mark.anyio, pytest.mark.slow, pytest.mark.serial]
 
 WELCOME_BONUS = 300  # 30 of the 50 generates can be paid for: the rest must be 402s (or 503s), never charged
 OTHER_USER_P99_S = 0.5

@@ -18,6 +18,8 @@ from tests.support.factories import GENERATE_BODY, create_project, register
 from tests.support.load import locked_user_row
 from tests.support.settings import make_settings
 
+pytestmark = pytest.mark.serial
+
 PROJECTS = "/api/apps/avatar-creator/projects"
 BUSY = {"success": False,
         "error": {"code": "SERVICE_UNAVAILABLE", "message": "The service is busy; try again shortly."}}

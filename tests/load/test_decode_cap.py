@@ -13,7 +13,7 @@ from PIL import ExifTags, Image
 from tests.support.load import Answer, User, _timed, deployment, sign_up
 from tests.support.uploads import jpeg, multipart, upload_path
 
-pytestmark = [pytest.mark.anyio, pytest.mark.slow]
+pytestmark = [pytest.mark.anyio, pytest.mark.slow, pytest.mark.serial]
 
 USERS = 4  # admission lets one client have 8 requests in flight: several users put more than that in the burst
 UPLOADS_PER_USER = 6

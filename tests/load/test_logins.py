@@ -10,7 +10,7 @@ import pytest
 
 from tests.support.load import PROJECTS, deployment, sign_up
 
-pytestmark = [pytest.mark.anyio, pytest.mark.slow]
+pytestmark = [pytest.mark.anyio, pytest.mark.slow, pytest.mark.serial]
 
 LOGINS = 8
 INSERTS = 3

@@ -91,6 +91,7 @@ def test_a_web_form_over_the_limit_gets_the_error_page(small_limit_client):
     assert response.headers["content-type"].startswith("text/html")
 
 
+@pytest.mark.serial  # timed
 @pytest.mark.anyio
 @pytest.mark.slow
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
