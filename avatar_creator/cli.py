@@ -255,14 +255,14 @@ def _seed_rows(settings: Settings):
 def _draw_previews_when_started(settings: Settings, report):
     """``create_app``'s ``on_started``: draw the missing previews offline in the background."""
     from avatar_creator.catalog.seeding import draw_in_background
-    from avatar_creator.providers.offline import OfflineProvider
+    from avatar_creator.providers.registry import offline_provider
 
     def drawn(report) -> None:  # quiet when all went well: the URL to open stays the last line of a start
         for slug, reason in report.failed.items():
             console.print(f"[yellow]Preview of {slug} not drawn:[/yellow] {reason}", highlight=False)
 
     return lambda database: draw_in_background(database, report, previews_dir=settings.previews_dir,
-                                               provider=OfflineProvider(), on_drawn=drawn)
+                                               provider=offline_provider(), on_drawn=drawn)
 
 
 def _seed(settings: Settings, *, redraw: bool):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +12,10 @@ import matplotlib
 
 matplotlib.use("Agg")  # files only, no display
 import matplotlib.pyplot as plt  # noqa: E402
+
+BENCH = Path(__file__).resolve().parent
+PROFILES_README = BENCH / "profiles" / "README.md"
+_RELATIVE_LINK = re.compile(r"(\[[^\]]*\]\()(?![a-z][a-z0-9+.-]*:|#|/)([^)\s]+)\)")
 
 
 def _get(data: Any, *path: str | int) -> Any:
@@ -191,6 +198,19 @@ def _save(figure, folder: Path, name: str, alt: str) -> list[str]:
     return [f"![{alt}](benchmarks/{name})", ""]
 
 
+def profiles_section(doc: Path, source: Path = PROFILES_README) -> list[str]:
+    """The hand-written findings of ``bench/profiles/README.md``, its headings one level down and its links made
+    relative to ``doc``: where the time and memory go for each target not met, and what was cut."""
+    if not source.exists():
+        return [f"No findings yet ({source.name} under bench/profiles/)."]
+    prefix = Path(os.path.relpath(source.parent, doc.resolve().parent))
+    lines = []
+    for line in source.read_text().split("\n", 1)[1].strip().splitlines():  # its own title becomes the section's
+        line = f"#{line}" if line.startswith("#") else line
+        lines.append(_RELATIVE_LINK.sub(lambda found: f"{found[1]}{(prefix / found[2]).as_posix()})", line))
+    return lines
+
+
 def render(report: dict, doc: Path, plot_folder: Path) -> None:
     machine = report["machine"]
     start, end = report["load_average_start"], report["load_average_end"]
@@ -212,6 +232,7 @@ def render(report: dict, doc: Path, plot_folder: Path) -> None:
         "`AVATAR_MAX_CONCURRENT_DECODES` at once. Streams: the open-file limit is raised to its hard limit "
         f"({_figures(report, 'streams', 'file_limit', 'hard')}), which did not limit 2,000 streams; "
         "`/health` is timed while one generation per user fans its events out to every stream.", "",
+        "## Where the time and memory go", "", *profiles_section(doc), "",
         "## Next to the peers (same run)", "", *peers_table(report), "",
         "## Plots", "", *plots(report, plot_folder),
         "## Soak (`python -m bench.soak`, run on its own)", "", *soak_table(report), "",
@@ -227,3 +248,10 @@ def render(report: dict, doc: Path, plot_folder: Path) -> None:
             lines += [f"Run {index}: `python -m bench.{name} {' '.join(run['args'])}`, {run['seconds']} s, exit "
                       f"{run['returncode']}, load {load}", "", "```", *run["output"][-15:], "```", ""]
     doc.write_text("\n".join(lines).rstrip() + "\n")
+
+
+if __name__ == "__main__":  # re-render docs/benchmarks.md from the last bench/results.json, running nothing
+    repository = BENCH.parent
+    render(json.loads((BENCH / "results.json").read_text()), repository / "docs" / "benchmarks.md",
+           repository / "docs" / "benchmarks")
+    print("wrote docs/benchmarks.md from bench/results.json")

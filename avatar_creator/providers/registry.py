@@ -20,8 +20,10 @@ def build_providers(settings: Settings) -> dict[str, Provider]:
     and never fail: one that lacks its token or model folder is still built, reports it in ``check()``, and fails its
     jobs at once with ``CONFIGURATION``."""
     return {
-        "offline": Deferred("offline", lambda: _offline(settings)),
-        "huggingface": Deferred("huggingface", lambda: _huggingface(settings)),
+        "offline": offline_provider(step_delay_ms=settings.offline_step_delay_ms),
+        # Configured iff there is a token (its is_configured): asked on every app start, it need not import the hub.
+        "huggingface": Deferred("huggingface", lambda: _huggingface(settings),
+                                configured=lambda: bool(settings.hf_token)),
         "diffusers": Deferred("diffusers", lambda: _diffusers(settings)),
     }
 
@@ -29,9 +31,10 @@ def build_providers(settings: Settings) -> dict[str, Provider]:
 class Deferred(Provider):
     """A provider whose module is imported, and which is built, the first time anything asks it something."""
 
-    def __init__(self, name: str, build: Callable[[], Provider]):
+    def __init__(self, name: str, build: Callable[[], Provider], *, configured: Callable[[], bool] | None = None):
         self.name = name
         self._build = build
+        self._configured = configured  # is_configured's answer without building, where the settings alone tell it
         self._built: Provider | None = None
 
     @property
@@ -47,6 +50,8 @@ class Deferred(Provider):
         return self.provider.check()
 
     def is_configured(self) -> bool:
+        if self._built is None and self._configured is not None:
+            return self._configured()
         return self.provider.is_configured()
 
     def generate(self, request, *, on_progress, should_cancel):
@@ -58,11 +63,16 @@ class Deferred(Provider):
         return getattr(self.provider, attribute)
 
 
-def _offline(settings: Settings) -> Provider:
+def offline_provider(*, step_delay_ms: int = 0) -> Provider:
+    """The offline provider, imported (with OpenCV, numpy and CairoSVG) and built the first time it is asked."""
+    return Deferred("offline", lambda: _offline(step_delay_ms))
+
+
+def _offline(step_delay_ms: int) -> Provider:
     opencv()  # the renderer imports OpenCV: its first import is the guarded one, not a thumbnail's beside it
     from avatar_creator.providers.offline import OfflineProvider
 
-    return OfflineProvider(step_delay_ms=settings.offline_step_delay_ms)
+    return OfflineProvider(step_delay_ms=step_delay_ms)
 
 
 def _huggingface(settings: Settings) -> Provider:

@@ -8,6 +8,20 @@ share as data; ``terms`` finds the words and records which were drawn. ``docs/of
 step.
 """
 
-from avatar_creator.providers.offline.provider import MODEL, OfflineProvider
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from avatar_creator.providers.offline.provider import MODEL, OfflineProvider
 
 __all__ = ["MODEL", "OfflineProvider"]
+
+
+def __getattr__(name: str) -> Any:
+    """The provider on first use: ``palette`` (the web app's colour names) must not load OpenCV, numpy and CairoSVG."""
+    if name in __all__:
+        from avatar_creator.providers.offline import provider
+
+        return getattr(provider, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
