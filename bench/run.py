@@ -46,7 +46,7 @@ class Benchmark:
 BENCHMARKS = (
     # --quick times the latency figures three times in one process (--rounds 3): the same spread, without starting
     # the same servers three times.
-    Benchmark("api", "api", ("--requests", "200", "--rounds", "3"), ("--requests", "1000")),
+    Benchmark("api", "api", ("--requests", "100", "--rounds", "3"), ("--requests", "1000")),
     Benchmark("upload", "upload", ("--repeat", "5", "--threads", "2", "--rounds", "3"), ("--repeat", "30")),
     Benchmark("serve_memory", "serve_memory", ("--quick",), ()),
     Benchmark("startup", "startup", ("--runs", "1"), ("--runs", "3"), repeat_full=1),
@@ -56,10 +56,10 @@ BENCHMARKS = (
     Benchmark("events", "events", ("--mode", "embedded", "--streams", "40", "--users", "4", "--generations", "8"),
               ("--mode", "both"), repeat_full=1),
     Benchmark("streams", "streams", ("--quick",), (), repeat_full=1),
-    Benchmark("offline", "offline", ("--runs", "5"), ("--runs", "40"), repeat_full=1),
-    Benchmark("burst", "burst", ("--creates", "40", "--generates", "10"), (), repeat_full=1),
-    Benchmark("web", "web", ("--requests", "50"), ("--requests", "300")),
-    Benchmark("catalog", "catalog", ("--requests", "50"), ("--requests", "200")),
+    Benchmark("offline", "offline", ("--runs", "3"), ("--runs", "40"), repeat_full=1),
+    Benchmark("burst", "burst", ("--creates", "20", "--generates", "5"), (), repeat_full=1),
+    Benchmark("web", "web", ("--requests", "20"), ("--requests", "300")),
+    Benchmark("catalog", "catalog", ("--requests", "20"), ("--requests", "200")),
     Benchmark("generations", "generations", ("--quick",), (), repeat_full=1),
     Benchmark("claim_1m", "claim_1m", (), (), repeat_full=1),
 )
