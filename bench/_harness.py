@@ -15,7 +15,8 @@ from pathlib import Path
 
 import httpx
 
-RESULTS = Path(__file__).parent / "results"
+REPO = Path(__file__).resolve().parents[1]
+RESULTS = REPO / "bench" / "results"
 POSTGRES_ADMIN_URL = os.environ.get("AVATAR_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("AVATAR_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
@@ -98,7 +99,8 @@ def wait_until_up(base_url: str, process: subprocess.Popen, started: float, time
 
 
 def write_results(name: str, results: dict) -> Path:
+    """Write bench/results/<name>.json; its path relative to the repository, which is what the reports print."""
     RESULTS.mkdir(exist_ok=True)
     path = RESULTS / f"{name}.json"
     path.write_text(json.dumps(results, indent=2))
-    return path
+    return path.relative_to(REPO)

@@ -1,7 +1,9 @@
 """API latency: p50/p99 server time of GET …/projects and GET /api/auth/me for a user with 100 projects, on SQLite
 and PostgreSQL, plus `serve`'s start-up time and idle RSS. Run: .venv/bin/python bench/api.py [--requests N]
-[--metrics off|on|both] (both: each backend served with AVATAR_METRICS off, then on, to show the HTTP metrics
-middleware's cost in the round trip; Server-Timing is measured inside that middleware and does not include it)."""
+[--rounds N] [--metrics off|on|both] (--rounds: the latency figures timed N times on the same servers, to show their
+spread without starting the servers again; --metrics both: each backend served with AVATAR_METRICS off, then on, to
+show the HTTP metrics middleware's cost in the round trip; Server-Timing is measured inside that middleware and does
+not include it)."""
 
 from __future__ import annotations
 
@@ -23,7 +25,7 @@ from bench._harness import postgres_database, rss_mib, serve, server_ms, summary
 PROJECTS = "/api/apps/avatar-creator/projects"
 
 
-def measure(base_url: str, requests: int) -> dict:
+def measure(base_url: str, requests: int, rounds: int) -> dict:
     with httpx.Client(base_url=base_url, timeout=10) as client:
         registered = client.post("/api/auth/register", json={"email": "bench@example.com",
                                                               "password": "bench password 1"})
@@ -31,19 +33,23 @@ def measure(base_url: str, requests: int) -> dict:
         client.cookies.clear()
         for index in range(100):
             client.post(PROJECTS, json={"name": f"Project {index}"}, headers=headers).raise_for_status()
-        results = {}
-        for label, path in (("projects", PROJECTS), ("me", "/api/auth/me")):
+        for path in (PROJECTS, "/api/auth/me"):
             for _ in range(50):  # warm-up
                 client.get(path, headers=headers)
-            server, round_trip = [], []
-            for _ in range(requests):
-                started = time.perf_counter()
-                response = client.get(path, headers=headers)
-                round_trip.append((time.perf_counter() - started) * 1000)
-                response.raise_for_status()
-                server.append(server_ms(response))
-            results[label] = {"server": summary(server), "round_trip": summary(round_trip)}
-        return results
+        timed = [{label: timings(client, path, headers, requests)
+                  for label, path in (("projects", PROJECTS), ("me", "/api/auth/me"))} for _ in range(rounds)]
+        return {**timed[0], **({"rounds": timed} if rounds > 1 else {})}
+
+
+def timings(client: httpx.Client, path: str, headers: dict, requests: int) -> dict:
+    server, round_trip = [], []
+    for _ in range(requests):
+        started = time.perf_counter()
+        response = client.get(path, headers=headers)
+        round_trip.append((time.perf_counter() - started) * 1000)
+        response.raise_for_status()
+        server.append(server_ms(response))
+    return {"server": summary(server), "round_trip": summary(round_trip)}
 
 
 def middleware_overhead(calls: int = 20_000) -> dict:
@@ -86,6 +92,7 @@ def middleware_overhead(calls: int = 20_000) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--requests", type=int, default=1000)
+    parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--metrics", choices=("off", "on", "both"), default="off")
     args = parser.parse_args()
     results = {}
@@ -103,14 +110,16 @@ def main() -> None:
             time.sleep(1.0)
             idle_rss = rss_mib(process.pid)
             results[label] = {"startup_s": round(startup, 3), "idle_rss_mib": round(idle_rss, 1),
-                              **measure(url, args.requests)}
+                              **measure(url, args.requests, args.rounds)}
         row = results[label]
         print(f"{label:9} start-up {row['startup_s']:.2f} s (fresh database, migrations included), "
               f"idle RSS {row['idle_rss_mib']:.0f} MiB")
-        for label in ("projects", "me"):
-            server = row[label]["server"]
-            print(f"          GET {label:9} server p50 {server['p50_ms']:.2f} ms  p99 {server['p99_ms']:.2f} ms  "
-                  f"(round trip p50 {row[label]['round_trip']['p50_ms']:.2f} ms)")
+        for index, timed in enumerate(row.get("rounds", [row]), 1):
+            for label in ("projects", "me"):
+                server = timed[label]["server"]
+                print(f"          GET {label:9} server p50 {server['p50_ms']:.2f} ms  p99 {server['p99_ms']:.2f} ms  "
+                      f"(round trip p50 {timed[label]['round_trip']['p50_ms']:.2f} ms)"
+                      + (f"  round {index}" if "rounds" in row else ""))
     if args.metrics != "off":
         results["middleware"] = middleware_overhead()
         print(f"HTTP metrics middleware in process: {results['middleware']['overhead_us']:.1f} µs per request "

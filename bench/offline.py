@@ -90,7 +90,7 @@ def main() -> None:
           f"{results['load_average_before'][0]:.1f} -> {results['load_average_after'][0]:.1f} on {os.cpu_count()} CPUs")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
-    print(f"wrote {RESULTS}")
+    print(f"wrote {RESULTS.relative_to(RESULTS.parents[2])}")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """The job queue's speed, embedded (SQLite + in-process doorbell) and scaled out (PostgreSQL + Redis doorbell).
 
-    python bench/queue.py [--mode embedded|scaled|both] [--samples 200]
+    python bench/queue.py [--mode embedded|scaled|both] [--samples 200] [--rounds 3] [--jobs 300] [--idle-only]
 
 Prints and writes bench/results/queue.json:
 - enqueue-to-start p50/p95: from the commit of the request's transaction to the provider being called, measured in
@@ -9,8 +9,10 @@ Prints and writes bench/results/queue.json:
   a second arriving and running meanwhile.
 - recovery after SIGKILL: two real `avatar-creator worker` processes; the one running a job is SIGKILLed; seconds
   until the job runs again (its first retry waits 2 s ± 20 %, by design; the rest is detection and pickup).
-- full generations per second with the offline provider at 64×64, run by real worker processes.
+- full generations per second with the offline provider at 64×64, run by real worker processes (``--jobs 0``: not
+  run; bench/generations.py measures them too, with the split of our own time).
 - worker RSS: a worker process's resident memory after those generations.
+``--idle-only`` leaves out the busy queue (``bench.run --quick`` does: the figures next to the peers are idle ones).
 Targets: p50 ≤ 5 ms embedded, ≤ 2 ms on Redis (BullMQ: 1.97 ms here); recovery ≤ 5 s.
 """
 
@@ -287,10 +289,10 @@ def throughput(deployment: Deployment, jobs: int, processes: int, concurrency: i
             process.wait()
 
 
-def run_mode(mode: str, samples: int, rounds: int, jobs: int) -> dict:
+def run_mode(mode: str, samples: int, rounds: int, jobs: int, idle_only: bool) -> dict:
     results: dict = {"mode": mode}
     with deployment(mode) as built:
-        for label, busy in (("idle", False), ("busy", True)):
+        for label, busy in (("idle", False),) + ((("busy", True),) if not idle_only else ()):
             results[f"pickup_{label}"] = summary([seconds * 1000 for seconds in
                                                   pickup_latencies(built, samples, busy=busy)])
             print(f"{mode:9} enqueue-to-start, {label} queue: p50 {results[f'pickup_{label}']['p50_ms']:.2f} ms, "
@@ -300,13 +302,14 @@ def run_mode(mode: str, samples: int, rounds: int, jobs: int) -> dict:
         results["recovery_s"] = [round(value, 2) for value in recoveries]
         print(f"{mode:9} recovery after SIGKILL: {', '.join(f'{v:.2f}' for v in recoveries)} s "
               f"(max {max(recoveries):.2f} s)", flush=True)
-    with deployment(mode) as built:
-        processes, concurrency = (1, 2) if mode == "embedded" else (2, 2)
-        rate, rss = throughput(built, jobs, processes, concurrency)
-        results |= {"generations_per_s": round(rate, 1), "worker_rss_mib": round(rss, 1),
-                    "throughput_workers": f"{processes} process(es) x {concurrency} threads"}
-        print(f"{mode:9} {rate:.1f} generations/s at {SIDE}x{SIDE} ({processes} process(es) x {concurrency} "
-              f"threads); worker RSS {rss:.0f} MiB", flush=True)
+    if jobs:
+        with deployment(mode) as built:
+            processes, concurrency = (1, 2) if mode == "embedded" else (2, 2)
+            rate, rss = throughput(built, jobs, processes, concurrency)
+            results |= {"generations_per_s": round(rate, 1), "worker_rss_mib": round(rss, 1),
+                        "throughput_workers": f"{processes} process(es) x {concurrency} threads"}
+            print(f"{mode:9} {rate:.1f} generations/s at {SIDE}x{SIDE} ({processes} process(es) x {concurrency} "
+                  f"threads); worker RSS {rss:.0f} MiB", flush=True)
     results["targets"] = {"pickup_p50_ms": TARGET_P50_MS[mode], "recovery_s": RECOVERY_TARGET_S,
                           "pickup_met": results["pickup_idle"]["p50_ms"] <= TARGET_P50_MS[mode],
                           "recovery_met": max(recoveries) <= RECOVERY_TARGET_S}
@@ -318,11 +321,13 @@ def main() -> None:
     parser.add_argument("--mode", choices=("embedded", "scaled", "both"), default="both")
     parser.add_argument("--samples", type=int, default=200, help="jobs timed per latency scenario")
     parser.add_argument("--rounds", type=int, default=3, help="SIGKILLs timed")
-    parser.add_argument("--jobs", type=int, default=300, help="generations in the throughput run")
+    parser.add_argument("--jobs", type=int, default=300, help="generations in the throughput run (0: none)")
+    parser.add_argument("--idle-only", action="store_true", help="time the pickup on an idle queue only")
     args = parser.parse_args()
     modes = ("embedded", "scaled") if args.mode == "both" else (args.mode,)
     results = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
-               "modes": {mode: run_mode(mode, args.samples, args.rounds, args.jobs) for mode in modes}}
+               "modes": {mode: run_mode(mode, args.samples, args.rounds, args.jobs, args.idle_only)
+                         for mode in modes}}
     print(f"wrote {write_results('queue', results)}")
 
 

@@ -62,6 +62,8 @@ def targets_table(report: dict) -> list[str]:
          _figures(report, "generations", "embedded_split_ms", "own", "p50_ms"), "≤ 3", 3, True),
         ("own time per generation p50, scaled (ms)",
          _figures(report, "generations", "scaled_split_ms", "own", "p50_ms"), "≤ 3", 3, True),
+        ("`worker` RSS idle, the larger of 2 (MiB)",
+         _figures(report, "generations", "scaled", "worker_rss_idle_mib"), "≤ 60", 60, True),
         ("`worker` RSS after the run, the larger of 2 (MiB)",
          _figures(report, "generations", "scaled", "worker_rss_after_mib"), "≤ 90", 90, True),
         (f"claim p50, {_figures(report, 'claim_1m', 'finished_rows')} finished + 10,000 pending rows, PostgreSQL (ms)",

@@ -1,13 +1,13 @@
 """Upload processing speed: p50/p95 per image, throughput with several threads, peak memory.
 
-    python bench/upload.py [--repeat 30] [--threads 4]
+    python bench/upload.py [--repeat 30] [--threads 4] [--rounds 1]
 
 Prints a table and writes bench/results/upload.json. Target: a 12-megapixel JPEG (~4 MB) in under 200 ms p50.
 
 Mode ``inprocess`` times ``process_upload`` alone. Mode ``http`` starts ``avatar-creator serve`` (SQLite, or
 PostgreSQL with ``--database postgres``) and times real uploads by the server's own ``Server-Timing`` (streaming the
 body, decoding, storing, charging, committing), several clients at once for the throughput, and reports the server
-process's peak RSS.
+process's peak RSS. ``--rounds N`` times each latency N times in this one process, to show the spread.
 """
 
 from __future__ import annotations
@@ -162,6 +162,7 @@ def main() -> None:
     parser.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite", help="for --mode http")
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--rounds", type=int, default=1, help="latency timed this many times, to show the spread")
     arguments = parser.parse_args()
     with MODES[arguments.mode](arguments.database) as mode:
         results = measure(mode, arguments)
@@ -183,7 +184,9 @@ def measure(mode: Mode, arguments: argparse.Namespace) -> dict:
     }
     for name, data in inputs.items():
         width, height = Image.open(io.BytesIO(data)).size
-        case = {"bytes": len(data), "size": f"{width}x{height}", **latency(run, data, arguments.repeat)}
+        rounds = [latency(run, data, arguments.repeat) for _ in range(arguments.rounds)]
+        case = {"bytes": len(data), "size": f"{width}x{height}", **rounds[0],
+                **({"rounds": rounds} if arguments.rounds > 1 else {})}
         case[f"throughput_{arguments.threads}_threads_per_s"] = throughput(
             run, data, arguments.threads, arguments.threads * 4
         )
@@ -192,6 +195,7 @@ def measure(mode: Mode, arguments: argparse.Namespace) -> dict:
         print(
             f"{name:10} {len(data) / 1e6:5.1f} MB  p50 {case['p50_ms']:7.1f} ms  p95 {case['p95_ms']:7.1f} ms  "
             f"{arguments.threads} threads {case[f'throughput_{arguments.threads}_threads_per_s']:5.2f}/s"
+            + "".join(f"; round {index} p50 {figures['p50_ms']:.1f} ms" for index, figures in enumerate(rounds[1:], 2))
         )
     results["peak_rss_mib"] = mode.peak_rss_mib()
     results["load_average_after"] = os.getloadavg()[0]

@@ -8,6 +8,7 @@ Starlette's ``request.form()`` spools a file of any size to disk before the rout
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -26,13 +27,26 @@ FILE_FIELD = "image"
 TEXT_BYTES_LIMIT = 64 * 1024  # every text field together; the longest real one is 500 characters
 
 
+@dataclass(frozen=True)
+class UploadedFile:
+    """A file part's bytes and their SHA-256, hashed chunk by chunk as they arrived: no second pass over them."""
+
+    data: bytes
+    sha256: str
+
+    @classmethod
+    def of(cls, data: bytes) -> UploadedFile:
+        """A file that arrived whole (a spooled form field, a stored reference): hashed in one pass."""
+        return cls(data, hashlib.sha256(data).hexdigest())
+
+
 @dataclass
 class UploadForm:
     """The expected text fields (first value of each), the file (None when no ``image`` part came) and the names of
     the other parts, which are read past but not kept."""
 
     fields: dict[str, str] = field(default_factory=dict)
-    image: bytes | None = None
+    image: UploadedFile | None = None
     ignored: list[str] = field(default_factory=list)
 
 
@@ -46,6 +60,7 @@ class _Collector:
         self.form = UploadForm()
         self.finished = False
         self._image = bytearray()
+        self._image_digest = hashlib.sha256()
         self._image_seen = False
         self._text_bytes = 0
         self._header_name = bytearray()
@@ -85,7 +100,9 @@ class _Collector:
 
     def _part_data(self, data: bytes, start: int, end: int) -> None:
         if self._name == FILE_FIELD:
-            self._image += data[start:end]
+            chunk = memoryview(data)[start:end]  # a view: the chunk is appended and hashed, never copied
+            self._image += chunk
+            self._image_digest.update(chunk)
             if len(self._image) > self.max_file_bytes:
                 raise PayloadTooLarge(file_too_large(self.declared_bytes, self.max_file_bytes), field=FILE_FIELD)
             return
@@ -97,7 +114,7 @@ class _Collector:
 
     def _part_end(self) -> None:
         if self._name == FILE_FIELD:
-            self.form.image = bytes(self._image)
+            self.form.image = UploadedFile(bytes(self._image), self._image_digest.hexdigest())
             self._image = bytearray()
             return
         if self._name not in self.text_fields:

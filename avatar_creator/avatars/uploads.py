@@ -47,7 +47,7 @@ async def upload_avatar(project_id: str, request: Request, user: CurrentUser, da
     async with decodes.held():
         uploaded = await run_in_threadpool(
             uploading.upload, database=database, storage=storage, event_sink=signals.events, user_id=user.id,
-            project_id=project_id, image=form.image, fields=fields.columns(), cost=settings.cost_upload)
+            project_id=project_id, image=form.image.data, fields=fields.columns(), cost=settings.cost_upload)
     return {"avatar": avatar_to_api(uploaded.avatar, file_urls), "creditUsed": uploaded.credit_used,
             "creditBalance": uploaded.credit_balance}
 

@@ -8,6 +8,7 @@ The deletes live here because cancelling work is the generation domain's, and it
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
@@ -25,6 +26,9 @@ from avatar_creator.jobs.queue import Signals
 from avatar_creator.projects import service as projects_service
 from avatar_creator.settings import Settings
 from avatar_creator.storage import Storage
+
+if TYPE_CHECKING:  # the multipart reader's output; importing it at run time would pull Starlette in here
+    from avatar_creator.avatars.multipart import UploadedFile
 
 
 @dataclass(frozen=True)
@@ -68,12 +72,12 @@ def from_preset(*, database: Database, settings: Settings, provider_names: set[s
 
 
 def from_reference(*, database: Database, settings: Settings, storage: Storage, provider_names: set[str],
-                   signals: Signals, user_id: str, project_id: str, body: FromReferenceIn, image: bytes | None,
+                   signals: Signals, user_id: str, project_id: str, body: FromReferenceIn, image: UploadedFile | None,
                    idempotency_key: str | None) -> Queued:
     """Charge for and queue avatars that keep the look of ``image`` or of the avatar ``body.avatar_id``."""
     with database.session(write=False) as session:  # someone else's project is a 404 before the image is looked at
         projects_service.get_owned(session=session, user_id=user_id, project_id=project_id)
-    upload = process_upload(image) if image is not None else None
+    upload = sources.ReferenceUpload(process_upload(image.data), image.sha256) if image is not None else None
     with database.session() as session:
         _require_verified(session, settings, user_id)
         batch = sources.create_from_reference(session=session, settings=settings, storage=storage,

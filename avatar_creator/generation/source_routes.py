@@ -12,7 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
 from avatar_creator.avatars import attributes
-from avatar_creator.avatars.multipart import read_limited_body, read_upload_form
+from avatar_creator.avatars.multipart import UploadedFile, read_limited_body, read_upload_form
 from avatar_creator.deps import (
     DatabaseDep,
     DecodesDep,
@@ -47,7 +47,7 @@ def generate_from_preset(project_id: str, body: FromPresetIn, user: Generator, d
 @dataclass(frozen=True)
 class ReferenceRequest:
     fields: dict  # as sent, validated once the caller is known
-    image: bytes | None  # None: a JSON request, which must name an avatar
+    image: UploadedFile | None  # None: a JSON request, which must name an avatar
 
     def validated(self) -> FromReferenceIn:
         try:

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-import hashlib
+from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
@@ -37,8 +37,17 @@ def create_from_preset(*, session: Session, settings: Settings, provider_names: 
     return batch
 
 
+@dataclass(frozen=True)
+class ReferenceUpload:
+    """An uploaded reference image as ``imaging.process_upload`` normalised it, and the SHA-256 of the bytes as sent
+    (taken while they streamed in), which names it."""
+
+    image: ProcessedImage
+    sha256: str
+
+
 def create_from_reference(*, session: Session, settings: Settings, storage: Storage, provider_names: set[str],
-                          user_id: str, project_id: str, body: FromReferenceIn, upload: ProcessedImage | None,
+                          user_id: str, project_id: str, body: FromReferenceIn, upload: ReferenceUpload | None,
                           idempotency_key: str | None, signals: Signals) -> lifecycle.Batch:
     """Queue avatars that keep the look of an uploaded image (``upload``, already checked by ``imaging.process_upload``
     outside the transaction) or of the caller's avatar ``body.avatar_id``."""
@@ -57,14 +66,13 @@ def create_from_reference(*, session: Session, settings: Settings, storage: Stor
         body=request, idempotency_key=idempotency_key, signals=signals, source_type="from_reference",
         options={"strength": body.strength, "reference_key": reference_key}, reference_avatar_id=reference_avatar_id)
     if upload is not None:  # stored only once paid for; the workers read it from storage
-        _store_once(session, storage, reference_key, upload.data)
+        _store_once(session, storage, reference_key, upload.image.data)
     return batch
 
 
-def _reference_key(user_id: str, upload: ProcessedImage) -> str:
+def _reference_key(user_id: str, upload: ReferenceUpload) -> str:
     """Named by content, so the same picture sent again (an Idempotency-Key replay) is the same request."""
-    digest = hashlib.sha256(upload.data).hexdigest()[:40]
-    return validate_key(f"u/{user_id}/reference-{digest}.{upload.extension}")
+    return validate_key(f"u/{user_id}/reference-{upload.sha256[:40]}.{upload.image.extension}")
 
 
 def _store_once(session: Session, storage: Storage, key: str, data: bytes) -> None:

@@ -125,7 +125,8 @@ _PNG_KEPT_CHUNKS = {b"IHDR", b"PLTE", b"IDAT", b"IEND"}
 def jpeg_without_metadata(data: bytes) -> bytes | None:
     """The first picture of a JPEG, its entropy-coded data untouched, without metadata segments or trailing bytes; None
     when its structure is not one this reads (the caller then decodes and re-encodes it)."""
-    kept = [b"\xff\xd8"]
+    view = memoryview(data)  # kept segments are views: the join below is the only copy of the picture's data
+    kept: list[bytes | memoryview] = [b"\xff\xd8"]
     position = 2
     while position + 2 <= len(data):
         if data[position] != 0xFF:
@@ -150,7 +151,7 @@ def jpeg_without_metadata(data: bytes) -> bytes | None:
         if end > len(data):
             return None
         if marker == _JPEG_KEPT_APP or (marker not in _JPEG_APP_MARKERS and marker != _JPEG_COMMENT):
-            kept.append(data[position:end])
+            kept.append(view[position:end])
         position = end
     return None
 
@@ -160,7 +161,8 @@ def png_without_metadata(data: bytes) -> bytes | None:
     for other pixel formats or when its chunks do not read to an IEND."""
     if data[12:16] != b"IHDR" or data[24:26] not in (b"\x08\x02", b"\x08\x06"):  # bit depth 8, RGB or RGBA
         return None
-    kept = [data[:8]]
+    view = memoryview(data)  # as in jpeg_without_metadata: views, one copy in the join
+    kept = [view[:8]]
     position = 8
     while position + 12 <= len(data):
         length = int.from_bytes(data[position : position + 4], "big")
@@ -169,7 +171,7 @@ def png_without_metadata(data: bytes) -> bytes | None:
         if end > len(data):
             return None
         if kind in _PNG_KEPT_CHUNKS:
-            kept.append(data[position:end])
+            kept.append(view[position:end])
         if kind == b"IEND":
             return b"".join(kept)
         position = end

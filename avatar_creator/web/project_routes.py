@@ -16,6 +16,7 @@ from avatar_creator.avatars import service as avatars_service
 from avatar_creator.avatars.attributes import AvatarFields
 from avatar_creator.avatars.downloads import archive_response
 from avatar_creator.avatars.models import SOURCE_TYPES
+from avatar_creator.avatars.multipart import UploadedFile
 from avatar_creator.avatars.schemas import MAX_SELECTION
 from avatar_creator.catalog import service as catalog_service
 from avatar_creator.catalog.models import PersonaExample
@@ -267,10 +268,10 @@ def generate_page(project_id: str, request: Request, user: WebUser, database: Da
                           project_id=project_id, file_urls=file_urls, values=values)
 
 
-def _reference_image(form: Mapping) -> bytes | None:
+def _reference_image(form: Mapping) -> UploadedFile | None:
     """The photo chosen in "Start from a photo", if a file was picked."""
     picked = form.get(forms.REFERENCE_IMAGE)
-    return picked.file.read() if isinstance(picked, UploadFile) and picked.filename else None
+    return UploadedFile.of(picked.file.read()) if isinstance(picked, UploadFile) and picked.filename else None
 
 
 @router.post("/projects/{project_id}/generate",

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from avatar_creator.avatars import service as avatars_service
 from avatar_creator.avatars.attributes import ATTRIBUTE_NAMES, PERSONALITY, AvatarFields
 from avatar_creator.avatars.models import Avatar
+from avatar_creator.avatars.multipart import UploadedFile
 from avatar_creator.catalog import service as catalog_service
 from avatar_creator.catalog.models import Preset
 from avatar_creator.db import Database
@@ -106,7 +107,7 @@ def generate_similar(*, database: Database, settings: Settings, storage: Storage
                                     **common)
     fields = _request_fields(avatar, generation, provider_names)
     if generation.source_type == "from_reference":
-        image = None if made.reference else storage.read(generation.options["reference_key"])
+        image = None if made.reference else UploadedFile.of(storage.read(generation.options["reference_key"]))
         body = FromReferenceIn.model_validate({**fields, "strength": generation.options.get("strength", 0.6),
                                                "avatarId": made.reference.id if made.reference else None})
         return requests.from_reference(storage=storage, body=body, image=image, **common)

@@ -41,7 +41,7 @@ async def handle(request: Request, *, user_id: str, project_id: str, database: D
         form = await read_upload_form(request, max_file_bytes=settings.max_upload_bytes,
                                       text_fields=frozenset({*FIELDS, CSRF_FIELD}))
         _check_csrf(request, form.fields)
-        if not form.image:
+        if form.image is None or not form.image.data:
             raise ValidationFailed("Choose a photo to upload.", field=FILE_FIELD)
         fields, errors = forms.parse(AvatarUpload, form.fields, FIELDS)
         if fields is None:  # refused: errors says why
@@ -49,7 +49,7 @@ async def handle(request: Request, *, user_id: str, project_id: str, database: D
         async with decodes.held():
             uploaded = await run_in_threadpool(
                 uploading.upload, database=database, storage=storage, event_sink=event_sink, user_id=user_id,
-                project_id=project_id, image=form.image, fields=fields.columns(), cost=settings.cost_upload)
+                project_id=project_id, image=form.image.data, fields=fields.columns(), cost=settings.cost_upload)
     except CsrfFailed:
         raise
     except AppError as error:
