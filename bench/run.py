@@ -49,6 +49,7 @@ BENCHMARKS = (
     Benchmark("api", "api", ("--requests", "100", "--rounds", "3"), ("--requests", "1000")),
     Benchmark("upload", "upload", ("--repeat", "5", "--threads", "2", "--rounds", "3"), ("--repeat", "30")),
     Benchmark("serve_memory", "serve_memory", ("--quick",), ()),
+    Benchmark("serve_idle", "serve_idle", ("--settle", "3"), (), repeat_full=1),
     Benchmark("startup", "startup", ("--runs", "1"), ("--runs", "3"), repeat_full=1),
     # --quick: the idle pickup and the recovery that go next to the peers; generations/s is bench.generations'.
     Benchmark("queue", "queue", ("--mode", "both", "--samples", "30", "--rounds", "1", "--jobs", "0", "--idle-only"),

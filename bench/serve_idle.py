@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench._harness import rss_mib, wait_until_up
+from bench._harness import rss_mib, wait_until_up, write_results
 
 LIBRARIES = ("cv2", "numpy", "cairo")
 
@@ -39,11 +39,15 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8761)
     args = parser.parse_args()
     load = os.getloadavg()
+    results: dict = {"load_before": load[0]}
     with tempfile.TemporaryDirectory(prefix="avatar-bench-") as data_dir:
-        for start in ("fresh data folder", "second start"):
+        for start, key in (("fresh data folder", "fresh"), ("second start", "restart")):
             rss, mapped = idle(data_dir, args.port, args.settle)
+            results[key] = {"rss_idle_mib": round(rss, 1), "image_libraries": mapped}
             print(f"serve idle, {start:17}: RSS {rss:6.1f} MiB; image libraries mapped: {', '.join(mapped) or 'none'}")
-    print(f"load average {load[0]:.2f} -> {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
+    results["load_after"] = os.getloadavg()[0]
+    print(f"load average {load[0]:.2f} -> {results['load_after']:.2f} on {os.cpu_count()} CPUs")
+    print(f"wrote {write_results('serve_idle', results)}")
 
 
 if __name__ == "__main__":
