@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from python_multipart.exceptions import FormParserError
@@ -29,15 +30,15 @@ TEXT_BYTES_LIMIT = 64 * 1024  # every text field together; the longest real one 
 
 @dataclass(frozen=True)
 class UploadedFile:
-    """A file part's bytes and their SHA-256, hashed chunk by chunk as they arrived: no second pass over them."""
+    """A file part's bytes and, where the reader was asked to hash it, their SHA-256 taken chunk by chunk as they
+    arrived (no second pass over them); a file that arrived whole is hashed when first asked."""
 
     data: bytes
-    sha256: str
+    streamed_sha256: str | None = None
 
-    @classmethod
-    def of(cls, data: bytes) -> UploadedFile:
-        """A file that arrived whole (a spooled form field, a stored reference): hashed in one pass."""
-        return cls(data, hashlib.sha256(data).hexdigest())
+    @cached_property
+    def sha256(self) -> str:
+        return self.streamed_sha256 or hashlib.sha256(self.data).hexdigest()
 
 
 @dataclass
@@ -53,14 +54,15 @@ class UploadForm:
 class _Collector:
     """python-multipart callbacks that gather the parts, enforcing the limits as data arrives."""
 
-    def __init__(self, max_file_bytes: int, text_fields: frozenset[str], declared_bytes: int | None):
+    def __init__(self, max_file_bytes: int, text_fields: frozenset[str], declared_bytes: int | None,
+                 hash_file: bool):
         self.max_file_bytes = max_file_bytes
         self.declared_bytes = declared_bytes
         self.text_fields = text_fields
         self.form = UploadForm()
         self.finished = False
         self._image = bytearray()
-        self._image_digest = hashlib.sha256()
+        self._image_digest = hashlib.sha256() if hash_file else None
         self._image_seen = False
         self._text_bytes = 0
         self._header_name = bytearray()
@@ -100,9 +102,10 @@ class _Collector:
 
     def _part_data(self, data: bytes, start: int, end: int) -> None:
         if self._name == FILE_FIELD:
-            chunk = memoryview(data)[start:end]  # a view: the chunk is appended and hashed, never copied
+            chunk = memoryview(data)[start:end]  # a view: the chunk is appended (and hashed), never copied
             self._image += chunk
-            self._image_digest.update(chunk)
+            if self._image_digest is not None:
+                self._image_digest.update(chunk)
             if len(self._image) > self.max_file_bytes:
                 raise PayloadTooLarge(file_too_large(self.declared_bytes, self.max_file_bytes), field=FILE_FIELD)
             return
@@ -114,7 +117,8 @@ class _Collector:
 
     def _part_end(self) -> None:
         if self._name == FILE_FIELD:
-            self.form.image = UploadedFile(bytes(self._image), self._image_digest.hexdigest())
+            digest = self._image_digest.hexdigest() if self._image_digest is not None else None
+            self.form.image = UploadedFile(bytes(self._image), digest)
             self._image = bytearray()
             return
         if self._name not in self.text_fields:
@@ -134,9 +138,10 @@ class _Collector:
         self.finished = True
 
 
-async def read_upload_form(request: Request, *, max_file_bytes: int, text_fields: frozenset[str]) -> UploadForm:
+async def read_upload_form(request: Request, *, max_file_bytes: int, text_fields: frozenset[str],
+                           hash_file: bool = False) -> UploadForm:
     """The multipart body's ``image`` and ``text_fields``; ``PayloadTooLarge`` as soon as the file or the body passes
-    its limit."""
+    its limit. ``hash_file``: take the image's SHA-256 as it streams in, for a caller that names the file by it."""
     media_type, options = parse_options_header(request.headers.get("content-type", ""))
     boundary = options.get(b"boundary")
     if media_type != b"multipart/form-data" or not boundary:
@@ -145,7 +150,7 @@ async def read_upload_form(request: Request, *, max_file_bytes: int, text_fields
     # The body's declared length stands for the file's size: the other fields add less than 0.1 MB.
     declared_bytes = int(declared) if declared.isdigit() else None
     too_large = file_too_large(declared_bytes, max_file_bytes)
-    collector = _Collector(max_file_bytes, text_fields, declared_bytes)
+    collector = _Collector(max_file_bytes, text_fields, declared_bytes, hash_file)
     try:
         parser = MultipartParser(boundary, collector.callbacks())
         async for chunk in _limited(request, max_file_bytes + TEXT_BYTES_LIMIT, too_large, FILE_FIELD):

@@ -63,7 +63,8 @@ async def read_reference_request(request: Request, max_image_bytes: int) -> Refe
     """The body: multipart with an image, or JSON naming an avatar; streamed, and stopped at its size limit."""
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type == "multipart/form-data":
-        form = await read_upload_form(request, max_file_bytes=max_image_bytes, text_fields=REFERENCE_FIELDS)
+        form = await read_upload_form(request, max_file_bytes=max_image_bytes, text_fields=REFERENCE_FIELDS,
+                                      hash_file=True)  # the reference is stored under its digest
         fields = {key: value for key, value in form.fields.items() if value != ""}  # empty means absent
         return ReferenceRequest(fields=attributes.from_form(fields), image=form.image)
     if content_type == "application/json":

@@ -271,7 +271,7 @@ def generate_page(project_id: str, request: Request, user: WebUser, database: Da
 def _reference_image(form: Mapping) -> UploadedFile | None:
     """The photo chosen in "Start from a photo", if a file was picked."""
     picked = form.get(forms.REFERENCE_IMAGE)
-    return UploadedFile.of(picked.file.read()) if isinstance(picked, UploadFile) and picked.filename else None
+    return UploadedFile(picked.file.read()) if isinstance(picked, UploadFile) and picked.filename else None
 
 
 @router.post("/projects/{project_id}/generate",

@@ -107,7 +107,7 @@ def generate_similar(*, database: Database, settings: Settings, storage: Storage
                                     **common)
     fields = _request_fields(avatar, generation, provider_names)
     if generation.source_type == "from_reference":
-        image = None if made.reference else UploadedFile.of(storage.read(generation.options["reference_key"]))
+        image = None if made.reference else UploadedFile(storage.read(generation.options["reference_key"]))
         body = FromReferenceIn.model_validate({**fields, "strength": generation.options.get("strength", 0.6),
                                                "avatarId": made.reference.id if made.reference else None})
         return requests.from_reference(storage=storage, body=body, image=image, **common)
