@@ -131,7 +131,8 @@ def soak_table(report: dict) -> list[str]:
     for run in runs:
         load = f"{run['load_average_before'][0]:.2f} → {run['load_average_after'][0]:.2f}"
         lines += [f"**{run['topology']}**: {run['users']} users × {run['minutes']:g} min, {run['requests']} requests, "
-                  f"load {load}: 5xx {run['server_errors']}, transport errors {len(run['transport_errors'])}, "
+                  f"load {load}: 5xx {run['server_errors']}, transport errors {len(run['transport_errors'])} "
+                  f"(GETs sent again after a stale kept-alive connection: {run.get('stale_connections_retried', 0)}), "
                   f"worker SIGKILLs {run['worker_kills']}, generations {run['generations']}, lost "
                   f"{len(run['lost'])}, ledger problems {len(run['ledger_problems'])}; peak RSS (MiB) "
                   f"{run['peak_rss_mib']}.", "", "| route | n | p50 ms | p95 ms | p99 ms | statuses |",

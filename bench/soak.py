@@ -50,6 +50,7 @@ class Stats:
     answers: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     statuses: dict[str, dict[int, int]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(int)))
     transport_errors: list[str] = field(default_factory=list)
+    stale_connections_retried: int = 0
 
     def record(self, route: str, status: int, seconds: float) -> None:
         self.answers[route].append(seconds * 1000)
@@ -73,12 +74,22 @@ class SimulatedUser:
     async def call(self, method: str, path: str, *, headers: dict | None = None, **kwargs) -> httpx.Response | None:
         route = f"{method} {_ID.sub('/{id}', path)}"
         started = time.perf_counter()
-        try:
-            response = await self.client.request(method, self.base_url + path,
-                                                 headers={**self.user.headers, **(headers or {})}, **kwargs)
-        except httpx.TransportError as error:
-            self.stats.transport_errors.append(f"{route}: {error!r}")
-            return None
+        for attempt in (1, 2):
+            try:
+                response = await self.client.request(method, self.base_url + path,
+                                                     headers={**self.user.headers, **(headers or {})}, **kwargs)
+                break
+            except (httpx.ReadError, httpx.RemoteProtocolError) as error:
+                # A kept-alive connection the server closed as its idle timeout ran out, just as this request went
+                # out on it: a browser sends a GET again on a new connection (RFC 9112, 9.3.1), and so does this.
+                if method == "GET" and attempt == 1:
+                    self.stats.stale_connections_retried += 1
+                    continue
+                self.stats.transport_errors.append(f"{route}: {error!r}")
+                return None
+            except httpx.TransportError as error:
+                self.stats.transport_errors.append(f"{route}: {error!r}")
+                return None
         self.stats.record(route, response.status_code, time.perf_counter() - started)
         return response
 
@@ -251,14 +262,16 @@ def soak(topology_name: str, users: int, minutes: float, seed: int) -> dict:
               for route, times in sorted(stats.answers.items())}
     return {"topology": topology_name, "users": users, "minutes": minutes, "worker_kills": kills,
             "requests": sum(len(times) for times in stats.answers.values()), "server_errors": stats.server_errors(),
-            "transport_errors": stats.transport_errors[:20], **checked, "routes": routes,
+            "transport_errors": stats.transport_errors[:20],
+            "stale_connections_retried": stats.stale_connections_retried, **checked, "routes": routes,
             "peak_rss_mib": topology.peaks, "load_average_before": load_before, "load_average_after": os.getloadavg()}
 
 
 def report(result: dict) -> bool:
     ok = not (result["server_errors"] or result["transport_errors"] or result["lost"] or result["ledger_problems"])
     print(f"[{result['topology']}] {result['users']} users × {result['minutes']:g} min: {result['requests']} requests, "
-          f"5xx {result['server_errors']}, transport errors {len(result['transport_errors'])}, worker SIGKILLs "
+          f"5xx {result['server_errors']}, transport errors {len(result['transport_errors'])} (GETs sent again on a "
+          f"new connection after a stale one: {result.get('stale_connections_retried', 0)}), worker SIGKILLs "
           f"{result['worker_kills']}; generations {result['generations']}; lost {len(result['lost'])}, ledger "
           f"problems {len(result['ledger_problems'])} -> {'OK' if ok else 'FAILED'}")
     for route, figures in result["routes"].items():
