@@ -4,25 +4,19 @@
 from __future__ import annotations
 
 import io
-import time
 
 import httpx
 from PIL import Image
 
 from avatar_creator.catalog.data.personas import PERSONA_EXAMPLES
 from avatar_creator.catalog.data.presets import PRESETS
-from tests.support.catalog import PERSONAS_URL, PRESETS_URL
+from tests.support.catalog import PERSONAS_URL, PRESETS_URL, drawn_presets
 from tests.support.processes import ServiceProcess, free_port, serve, service_env, wait_until_serving
 
 
 def catalogue(base_url: str) -> tuple[dict[str, dict], list[dict]]:
     """The presets by slug and the persona examples, once every preview is drawn (in the background, at start)."""
-    deadline = time.monotonic() + 30
-    while True:
-        presets = httpx.get(base_url + PRESETS_URL).json()["presets"]
-        if all(preset["previewImageUrl"] for preset in presets) or time.monotonic() > deadline:
-            break
-        time.sleep(0.1)
+    presets = drawn_presets(base_url, timeout=30)
     personas = httpx.get(base_url + PERSONAS_URL).json()["personaExamples"]
     return {preset["slug"]: preset for preset in presets}, personas
 
